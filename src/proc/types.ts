@@ -1,0 +1,48 @@
+/** One thread as seen in one sample of /proc/<pid>/task/<tid>. */
+export interface ThreadSample {
+  readonly tid: number;
+  /** comm of the thread (proc(5): at most 15 bytes); raw, not yet sanitized for the terminal. */
+  readonly name: string;
+  /** State letter from /proc/<pid>/task/<tid>/stat field 3: R, S, D, Z, T, t, X, I. */
+  readonly state: string;
+  /** Share of one core used during the last interval, 0..100; null the first time a thread is seen. */
+  readonly cpuPercent: number | null;
+  /** Milliseconds spent on a CPU during the last interval; null the first time a thread is seen. */
+  readonly ranMs: number | null;
+  /** Processor the thread last ran on (stat field 39). */
+  readonly lastCpu: number;
+  /** Raw kernel symbol from wchan ('' when running or unreadable). */
+  readonly wchan: string;
+  /** Human label of what a sleeping thread waits on ('' when it runs), e.g. 'epoll wait'. */
+  readonly waitLabel: string;
+  /** What the thread is for, where it can be told (Node: 'main', 'V8 platform', 'libuv pool', ...); '' when unknown. */
+  readonly role: string;
+}
+
+/** One process of the sampled tree. */
+export interface ProcessSample {
+  readonly pid: number;
+  readonly ppid: number;
+  /** comm of the process; raw. */
+  readonly name: string;
+  /** argv from /proc/<pid>/cmdline; raw. */
+  readonly cmdline: readonly string[];
+  /** Resident set size in bytes (statm resident pages × page size). */
+  readonly rssBytes: number;
+  /** Sum of the threads' cpuPercent (may exceed 100 on several cores); null on first sight. */
+  readonly cpuPercent: number | null;
+  /** Threads sorted by tid. */
+  readonly threads: readonly ThreadSample[];
+}
+
+/** Everything known about the tree below the root pid at one instant. */
+export interface Snapshot {
+  /** Milliseconds since the session started (same clock as every SessionEvent). */
+  readonly tMs: number;
+  /** Milliseconds since the previous sample (0 for the first). */
+  readonly intervalMs: number;
+  /** The root process first, then its descendants by ascending pid. Empty when the root is gone. */
+  readonly processes: readonly ProcessSample[];
+  /** Wall milliseconds this sample took to read. */
+  readonly costMs: number;
+}

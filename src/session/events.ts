@@ -1,0 +1,43 @@
+import type { Snapshot } from '../proc/types.js';
+import type { LatencyBatch, LoadCounts } from '../load/types.js';
+
+/** What a run was asked to do; fixed for the whole session. */
+export interface SessionConfig {
+  readonly model: string;
+  readonly workers: number | null;
+  readonly threads: number | null;
+  readonly connections: number;
+  readonly requests: number | null;
+  readonly durationS: number | null;
+  readonly delayS: number;
+  readonly intervalMs: number;
+}
+
+/**
+ * Everything that happens in a session, in one stream. Every producer (server supervisor,
+ * sampler, load driver, keys) emits these; the store folds them; a recording is these as NDJSON.
+ * tMs is milliseconds since the session started, on one clock for all producers.
+ */
+export type SessionEvent =
+  | { readonly type: 'session/started'; readonly tMs: number; readonly config: SessionConfig }
+  | { readonly type: 'upstream/ready'; readonly tMs: number; readonly url: string }
+  | { readonly type: 'server/spawned'; readonly tMs: number; readonly pid: number; readonly command: readonly string[]; readonly url: string }
+  | { readonly type: 'server/ready'; readonly tMs: number }
+  | {
+      readonly type: 'server/exited';
+      readonly tMs: number;
+      readonly code: number | null;
+      readonly signal: string | null;
+      /** True when watchload stopped it; false when it died on its own. */
+      readonly expected: boolean;
+      readonly stderrTail: readonly string[];
+    }
+  | { readonly type: 'proc/sample'; readonly tMs: number; readonly snapshot: Snapshot }
+  | { readonly type: 'load/started'; readonly tMs: number }
+  | { readonly type: 'load/batch'; readonly tMs: number; readonly batch: LatencyBatch }
+  | { readonly type: 'load/paused'; readonly tMs: number }
+  | { readonly type: 'load/resumed'; readonly tMs: number }
+  | { readonly type: 'load/finished'; readonly tMs: number; readonly totals: LoadCounts }
+  | { readonly type: 'session/ended'; readonly tMs: number; readonly reason: EndReason };
+
+export type EndReason = 'completed' | 'quit' | 'interrupted' | 'server-exited' | 'error';

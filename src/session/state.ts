@@ -1,0 +1,97 @@
+import type { Snapshot } from '../proc/types.js';
+import type { LoadCounts, SparseHistogram } from '../load/types.js';
+import type { EndReason, SessionConfig } from './events.js';
+
+/** Processes and threads of the server's tree at one instant. */
+export interface ShapeCount {
+  readonly processes: number;
+  readonly threads: number;
+}
+
+export interface PeakShape extends ShapeCount {
+  /** Highest thread count seen per pid while load ran. */
+  readonly threadsPerProcess: Readonly<Record<string, number>>;
+}
+
+/** One point per sample: what the timeline of the report and the sparklines read. */
+export interface TimelinePoint {
+  readonly tMs: number;
+  readonly processes: number;
+  readonly threads: number;
+  readonly running: number;
+  readonly sleeping: number;
+  /** Threads first seen in this sample / gone since the previous one. */
+  readonly born: number;
+  readonly died: number;
+  /** Responses per second over the last second of load; 0 before load. */
+  readonly rps: number;
+  /** p99 of the sliding latency window in ms; null while it is empty. */
+  readonly p99Ms: number | null;
+}
+
+/** A latency batch kept for the sliding window. */
+export interface WindowSlice {
+  readonly tMs: number;
+  readonly histogram: SparseHistogram;
+  readonly completed: number;
+}
+
+/** A thread that appeared or vanished, kept for a few seconds so the UI can highlight it. */
+export interface ThreadChange {
+  readonly pid: number;
+  readonly tid: number;
+  readonly name: string;
+  readonly role: string;
+  readonly tMs: number;
+}
+
+export type Phase = 'starting' | 'ready' | 'loading' | 'paused' | 'draining' | 'done' | 'failed';
+
+export interface ServerInfo {
+  readonly pid: number;
+  readonly command: readonly string[];
+  readonly url: string;
+  readonly readyAtMs: number | null;
+  readonly exited: { readonly tMs: number; readonly code: number | null; readonly signal: string | null; readonly expected: boolean; readonly stderrTail: readonly string[] } | null;
+}
+
+export interface LoadState {
+  readonly startedAtMs: number | null;
+  readonly finishedAtMs: number | null;
+  /** Milliseconds of load time spent paused, not counting a pause in progress. */
+  readonly pausedTotalMs: number;
+  /** When the current pause began, or null. */
+  readonly pausedSinceMs: number | null;
+  /** Cumulative counts since load started. */
+  readonly counts: LoadCounts;
+  /** Every latency since load started. */
+  readonly cumulative: SparseHistogram;
+  /** The batches of the last windowMs, oldest first. */
+  readonly window: readonly WindowSlice[];
+  /** Completed responses per whole second of load, oldest first (for the sparkline). */
+  readonly rpsPerSecond: readonly number[];
+  /** Final totals from the driver, once it finished. */
+  readonly totals: LoadCounts | null;
+}
+
+export interface SessionState {
+  readonly config: SessionConfig | null;
+  readonly phase: Phase;
+  /** The latest tMs of any event: the session's "now". */
+  readonly nowMs: number;
+  readonly upstreamUrl: string | null;
+  readonly server: ServerInfo | null;
+  /** The latest sample of the server's tree. */
+  readonly snapshot: Snapshot | null;
+  /** Threads born / dead in the last few seconds, newest last. */
+  readonly births: readonly ThreadChange[];
+  readonly deaths: readonly ThreadChange[];
+  readonly shape: {
+    readonly before: ShapeCount | null;
+    readonly peak: PeakShape | null;
+    readonly after: ShapeCount | null;
+  };
+  readonly timeline: readonly TimelinePoint[];
+  readonly load: LoadState;
+  readonly ended: EndReason | null;
+}

@@ -1,0 +1,288 @@
+import type { Snapshot } from '../proc/types.js';
+import type { LoadCounts } from '../load/types.js';
+import { EMPTY_HISTOGRAM, mergeAll, mergeHistograms, valueAtQuantileUs } from '../load/histogram.js';
+import type { SessionEvent } from './events.js';
+import type { PeakShape, SessionState, ShapeCount, ThreadChange, TimelinePoint, WindowSlice } from './state.js';
+
+/** How long latency batches stay in the sliding window ("last 5 s" percentiles). */
+export const WINDOW_MS = 5_000;
+/** How long a born or dead thread stays highlighted. */
+export const CHANGE_TTL_MS = 2_000;
+/** The most recent births/deaths kept, however many happened (a thread explosion). */
+const MAX_CHANGES = 200;
+
+export const ZERO_COUNTS: LoadCounts = Object.freeze({ completed: 0, ok: 0, non2xx: 0, timeouts: 0, errors: 0, resets: 0 });
+
+export const INITIAL_STATE: SessionState = Object.freeze({
+  config: null,
+  phase: 'starting',
+  nowMs: 0,
+  upstreamUrl: null,
+  server: null,
+  snapshot: null,
+  births: [],
+  deaths: [],
+  shape: { before: null, peak: null, after: null },
+  timeline: [],
+  load: {
+    startedAtMs: null,
+    finishedAtMs: null,
+    pausedTotalMs: 0,
+    pausedSinceMs: null,
+    counts: ZERO_COUNTS,
+    cumulative: EMPTY_HISTOGRAM,
+    window: [],
+    rpsPerSecond: [],
+    totals: null,
+  },
+  ended: null,
+});
+
+export function addCounts(a: LoadCounts, b: LoadCounts): LoadCounts {
+  return {
+    completed: a.completed + b.completed,
+    ok: a.ok + b.ok,
+    non2xx: a.non2xx + b.non2xx,
+    timeouts: a.timeouts + b.timeouts,
+    errors: a.errors + b.errors,
+    resets: a.resets + b.resets,
+  };
+}
+
+export function countShape(snapshot: Snapshot): ShapeCount {
+  let threads = 0;
+  for (const p of snapshot.processes) threads += p.threads.length;
+  return { processes: snapshot.processes.length, threads };
+}
+
+function threadKeys(snapshot: Snapshot | null): Map<string, ThreadChange> {
+  const keys = new Map<string, ThreadChange>();
+  if (!snapshot) return keys;
+  for (const p of snapshot.processes) {
+    for (const t of p.threads) keys.set(`${p.pid}:${t.tid}`, { pid: p.pid, tid: t.tid, name: t.name, role: t.role, tMs: snapshot.tMs });
+  }
+  return keys;
+}
+
+function recent(changes: readonly ThreadChange[], nowMs: number): ThreadChange[] {
+  return changes.filter((c) => nowMs - c.tMs <= CHANGE_TTL_MS).slice(-MAX_CHANGES);
+}
+
+/** Responses completed in the last second of the window, as a rate. */
+export function currentRps(window: readonly WindowSlice[], nowMs: number): number {
+  let completed = 0;
+  for (const slice of window) if (nowMs - slice.tMs < 1_000) completed += slice.completed;
+  return completed;
+}
+
+export function windowP99Ms(window: readonly WindowSlice[]): number | null {
+  const us = valueAtQuantileUs(mergeAll(window.map((s) => s.histogram)), 0.99);
+  return us === null ? null : us / 1000;
+}
+
+function isLoadRunning(state: SessionState): boolean {
+  return state.load.startedAtMs !== null && state.load.finishedAtMs === null;
+}
+
+function growPeak(peak: PeakShape | null, snapshot: Snapshot): PeakShape {
+  const shape = countShape(snapshot);
+  const threadsPerProcess: Record<string, number> = { ...(peak?.threadsPerProcess ?? {}) };
+  for (const p of snapshot.processes) {
+    threadsPerProcess[p.pid] = Math.max(threadsPerProcess[p.pid] ?? 0, p.threads.length);
+  }
+  return {
+    processes: Math.max(peak?.processes ?? 0, shape.processes),
+    threads: Math.max(peak?.threads ?? 0, shape.threads),
+    threadsPerProcess,
+  };
+}
+
+function reduceSample(state: SessionState, snapshot: Snapshot): SessionState {
+  const before = threadKeys(state.snapshot);
+  const now = threadKeys(snapshot);
+  // The first sample is the server as it starts: nothing in it counts as born.
+  const born = state.snapshot ? [...now].filter(([key]) => !before.has(key)).map(([, c]) => c) : [];
+  const died = [...before].filter(([key]) => !now.has(key)).map(([, c]) => ({ ...c, tMs: snapshot.tMs }));
+
+  const shape = countShape(snapshot);
+  let running = 0;
+  let sleeping = 0;
+  for (const p of snapshot.processes) {
+    for (const t of p.threads) {
+      if (t.state === 'R') running++;
+      else if (t.state === 'S' || t.state === 'I') sleeping++;
+    }
+  }
+  const loadRunning = isLoadRunning(state);
+  const point: TimelinePoint = {
+    tMs: snapshot.tMs,
+    processes: shape.processes,
+    threads: shape.threads,
+    running,
+    sleeping,
+    born: born.length,
+    died: died.length,
+    rps: loadRunning ? currentRps(state.load.window, snapshot.tMs) : 0,
+    p99Ms: loadRunning ? windowP99Ms(state.load.window) : null,
+  };
+
+  return {
+    ...state,
+    nowMs: Math.max(state.nowMs, snapshot.tMs),
+    snapshot,
+    births: recent([...state.births, ...born], snapshot.tMs),
+    deaths: recent([...state.deaths, ...died], snapshot.tMs),
+    shape: {
+      before: state.load.startedAtMs === null ? shape : state.shape.before,
+      peak: loadRunning ? growPeak(state.shape.peak, snapshot) : state.shape.peak,
+      after: state.load.finishedAtMs !== null && state.shape.after === null ? shape : state.shape.after,
+    },
+    timeline: [...state.timeline, point],
+  };
+}
+
+/** The store's reducer: pure, (state, event) => state. */
+export function reduce(state: SessionState, event: SessionEvent): SessionState {
+  const nowMs = Math.max(state.nowMs, event.tMs);
+  switch (event.type) {
+    case 'session/started':
+      return { ...state, nowMs, config: event.config, phase: 'starting' };
+    case 'upstream/ready':
+      return { ...state, nowMs, upstreamUrl: event.url };
+    case 'server/spawned':
+      return { ...state, nowMs, server: { pid: event.pid, command: event.command, url: event.url, readyAtMs: null, exited: null } };
+    case 'server/ready':
+      if (!state.server) return state;
+      return { ...state, nowMs, phase: 'ready', server: { ...state.server, readyAtMs: event.tMs } };
+    case 'server/exited': {
+      if (!state.server) return state;
+      const { tMs, code, signal, expected, stderrTail } = event;
+      return {
+        ...state,
+        nowMs,
+        phase: expected ? state.phase : 'failed',
+        server: { ...state.server, exited: { tMs, code, signal, expected, stderrTail } },
+      };
+    }
+    case 'proc/sample':
+      return reduceSample(state, event.snapshot);
+    case 'load/started':
+      return {
+        ...state,
+        nowMs,
+        phase: 'loading',
+        load: { ...state.load, startedAtMs: event.tMs },
+        // Peak starts from the shape the load met, so a run too short for a sample still has one.
+        shape: { ...state.shape, peak: state.snapshot ? growPeak(null, state.snapshot) : null },
+      };
+    case 'load/batch': {
+      const { load } = state;
+      const completed = event.batch.counts.completed;
+      const second = load.startedAtMs === null ? 0 : Math.max(0, Math.floor((event.tMs - load.startedAtMs - 1e-9) / 1000));
+      const rpsPerSecond = [...load.rpsPerSecond];
+      while (rpsPerSecond.length <= second) rpsPerSecond.push(0);
+      rpsPerSecond[second] += completed;
+      const slice: WindowSlice = { tMs: event.tMs, histogram: event.batch.histogram, completed };
+      return {
+        ...state,
+        nowMs,
+        load: {
+          ...load,
+          counts: addCounts(load.counts, event.batch.counts),
+          cumulative: mergeHistograms(load.cumulative, event.batch.histogram),
+          window: [...load.window.filter((s) => event.tMs - s.tMs < WINDOW_MS), slice],
+          rpsPerSecond,
+        },
+      };
+    }
+    case 'load/paused':
+      if (state.load.pausedSinceMs !== null) return state;
+      return { ...state, nowMs, phase: 'paused', load: { ...state.load, pausedSinceMs: event.tMs } };
+    case 'load/resumed': {
+      const since = state.load.pausedSinceMs;
+      if (since === null) return state;
+      return {
+        ...state,
+        nowMs,
+        phase: 'loading',
+        load: { ...state.load, pausedSinceMs: null, pausedTotalMs: state.load.pausedTotalMs + (event.tMs - since) },
+      };
+    }
+    case 'load/finished': {
+      const since = state.load.pausedSinceMs;
+      return {
+        ...state,
+        nowMs,
+        phase: 'draining',
+        load: {
+          ...state.load,
+          finishedAtMs: event.tMs,
+          totals: event.totals,
+          pausedSinceMs: null,
+          pausedTotalMs: state.load.pausedTotalMs + (since === null ? 0 : event.tMs - since),
+        },
+      };
+    }
+    case 'session/ended':
+      return {
+        ...state,
+        nowMs,
+        ended: event.reason,
+        phase: event.reason === 'server-exited' || event.reason === 'error' ? 'failed' : 'done',
+      };
+  }
+}
+
+/** Seconds of load so far, not counting pauses. */
+export function activeLoadMs(state: SessionState): number {
+  const { startedAtMs, finishedAtMs, pausedTotalMs, pausedSinceMs } = state.load;
+  if (startedAtMs === null) return 0;
+  const end = finishedAtMs ?? state.nowMs;
+  const pausedNow = pausedSinceMs === null ? 0 : Math.max(0, end - pausedSinceMs);
+  return Math.max(0, end - startedAtMs - pausedTotalMs - pausedNow);
+}
+
+export type Listener = (state: SessionState) => void;
+
+export interface Store {
+  dispatch(event: SessionEvent): void;
+  getState(): SessionState;
+  /** Called at most once per publish tick, with the latest state, when it changed. */
+  subscribe(listener: Listener): () => void;
+  /** Publishes now if anything changed (used before the final frame). */
+  flush(): void;
+  close(): void;
+}
+
+/**
+ * Folds events as they come and publishes the state at a fixed rate, never per event:
+ * Ink reconciles on every update (FACTS.md), so a per-response publish would cost a core.
+ */
+export function createStore(options: { publishMs: number; initial?: SessionState; onEvent?: (event: SessionEvent) => void }): Store {
+  let state = options.initial ?? INITIAL_STATE;
+  let published = state;
+  const listeners = new Set<Listener>();
+  const publish = () => {
+    if (published === state) return;
+    published = state;
+    for (const listener of listeners) listener(state);
+  };
+  const timer = setInterval(publish, options.publishMs);
+  timer.unref();
+  return {
+    dispatch(event) {
+      state = reduce(state, event);
+      options.onEvent?.(event);
+    },
+    getState: () => state,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    flush: publish,
+    close() {
+      clearInterval(timer);
+      listeners.clear();
+    },
+  };
+}
