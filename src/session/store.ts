@@ -1,5 +1,5 @@
 import type { Snapshot } from '../proc/types.js';
-import type { LoadCounts } from '../load/types.js';
+import { addCounts, ZERO_COUNTS } from '../load/counts.js';
 import { EMPTY_HISTOGRAM, mergeAll, mergeHistograms, valueAtQuantileUs } from '../load/histogram.js';
 import type { SessionEvent } from './events.js';
 import type { PeakShape, SessionState, ShapeCount, ThreadChange, TimelinePoint, WindowSlice } from './state.js';
@@ -10,8 +10,6 @@ export const WINDOW_MS = 5_000;
 export const CHANGE_TTL_MS = 2_000;
 /** The most recent births/deaths kept, however many happened (a thread explosion). */
 const MAX_CHANGES = 200;
-
-export const ZERO_COUNTS: LoadCounts = Object.freeze({ completed: 0, ok: 0, non2xx: 0, timeouts: 0, errors: 0, resets: 0 });
 
 export const INITIAL_STATE: SessionState = Object.freeze({
   config: null,
@@ -37,17 +35,6 @@ export const INITIAL_STATE: SessionState = Object.freeze({
   },
   ended: null,
 });
-
-export function addCounts(a: LoadCounts, b: LoadCounts): LoadCounts {
-  return {
-    completed: a.completed + b.completed,
-    ok: a.ok + b.ok,
-    non2xx: a.non2xx + b.non2xx,
-    timeouts: a.timeouts + b.timeouts,
-    errors: a.errors + b.errors,
-    resets: a.resets + b.resets,
-  };
-}
 
 export function countShape(snapshot: Snapshot): ShapeCount {
   let threads = 0;

@@ -1,0 +1,147 @@
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../util/worker.js';
+import { UsageError } from '../util/errors.js';
+import { addCounts, ZERO_COUNTS } from './counts.js';
+import { PAUSE_GRACE_MS, STOP_GRACE_MS, validateLoadConfig } from './plan.js';
+import { sessionMs, type FromWorker, type LoadWorkerData, type ToWorker } from './protocol.js';
+import type { LatencyBatch, LoadConfig, LoadCounts } from './types.js';
+
+/**
+ * Main-thread side of the load driver. autocannon runs in a worker thread (load-worker.ts
+ * → engine.ts) so that a UI tick never delays a request and 10,000 responses a second never
+ * delay a frame; only one small batch per `batchMs` crosses over.
+ */
+
+export interface LoadListeners {
+  /** Epoch milliseconds at which the session started; every tMs is relative to it. */
+  readonly sessionStartMs: number;
+  /** Once, when the first requests go out (after the worker has loaded autocannon). */
+  onStarted?(tMs: number): void;
+  /** One batch per config.batchMs while the load runs, and a last one when it ends. */
+  onBatch(tMs: number, batch: LatencyBatch): void;
+  /** Exactly once, when the load has ended for any reason (done, stopped, or failed). */
+  onFinished(tMs: number, totals: LoadCounts): void;
+  /** Failures of the driver itself; request failures are counts, not errors. */
+  onError(message: string): void;
+}
+
+export interface LoadHandle {
+  /**
+   * Stops sending; requests on the wire may still complete and count for up to
+   * PAUSE_GRACE_MS (then they are cut off, and sent again on resume).
+   */
+  pause(): void;
+  /** Sends what is left: the remaining requests, or the remaining duration. */
+  resume(): void;
+  /** Ends the load early and resolves with the totals once the last batch is out. */
+  stop(): Promise<LoadCounts>;
+}
+
+/** If the worker has not finished this long after stop(), it is terminated. */
+const STOP_WATCHDOG_MS = Math.max(PAUSE_GRACE_MS, STOP_GRACE_MS) + 5_000;
+
+/**
+ * Starts a closed-loop load: `connections` connections, each sending its next request when
+ * the previous one settles, until `requests` have settled or `durationS` has passed.
+ * Throws a UsageError for a config that cannot run (see validateLoadConfig).
+ */
+export function startLoad(config: LoadConfig, listeners: LoadListeners): LoadHandle {
+  const problems = validateLoadConfig(config);
+  if (problems.length > 0) throw new UsageError(`load: ${problems.join('; ')}`);
+
+  const data: LoadWorkerData = {
+    config: {
+      url: config.url,
+      connections: config.connections,
+      requests: config.requests,
+      durationS: config.durationS,
+      timeoutS: config.timeoutS,
+      batchMs: config.batchMs,
+    },
+    sessionStartMs: listeners.sessionStartMs,
+  };
+
+  /** Sum of the batches received: the totals if the worker dies before it can send them. */
+  let received: LoadCounts = ZERO_COUNTS;
+  let totals: LoadCounts | null = null;
+  let watchdog: NodeJS.Timeout | null = null;
+  const waiting: Array<(totals: LoadCounts) => void> = [];
+
+  // A listener that throws must not take the main thread down from inside a worker event.
+  const call = (what: string, fn: () => void) => {
+    try {
+      fn();
+    } catch (error) {
+      if (what === 'onError') return;
+      const message = error instanceof Error ? error.message : String(error);
+      call('onError', () => listeners.onError(`load ${what} listener threw: ${message}`));
+    }
+  };
+  const fail = (message: string) => call('onError', () => listeners.onError(message));
+
+  const finalize = (tMs: number, final: LoadCounts) => {
+    if (totals !== null) return;
+    totals = final;
+    if (watchdog) clearTimeout(watchdog);
+    // The worker never outlives the load: terminate it whatever ended the load.
+    void worker.terminate().catch(() => {});
+    call('onFinished', () => listeners.onFinished(tMs, final));
+    for (const resolve of waiting.splice(0)) resolve(final);
+  };
+
+  let worker: Worker;
+  try {
+    worker = startWorker(import.meta.url, './load-worker', { workerData: data });
+  } catch (error) {
+    // e.g. the worker file is missing; report it like any other failure, then end.
+    fail(`load worker did not start: ${error instanceof Error ? error.message : String(error)}`);
+    const final: LoadCounts = ZERO_COUNTS;
+    totals = final;
+    queueMicrotask(() => call('onFinished', () => listeners.onFinished(sessionMs(listeners.sessionStartMs), final)));
+    return { pause() {}, resume() {}, stop: () => Promise.resolve(final) };
+  }
+
+  worker.on('message', (message: FromWorker) => {
+    if (totals !== null) return;
+    if (message.type === 'started') {
+      call('onStarted', () => listeners.onStarted?.(message.tMs));
+    } else if (message.type === 'batch') {
+      received = addCounts(received, message.batch.counts);
+      call('onBatch', () => listeners.onBatch(message.tMs, message.batch));
+    } else if (message.type === 'finished') {
+      finalize(message.tMs, message.totals);
+    } else if (message.type === 'error') {
+      fail(message.message);
+    }
+  });
+  worker.on('error', (error) => {
+    if (totals !== null) return;
+    fail(`load worker failed: ${error.message}`);
+    finalize(sessionMs(listeners.sessionStartMs), received);
+  });
+  worker.on('messageerror', (error) => fail(`load worker message could not be read: ${error.message}`));
+  worker.on('exit', (code) => {
+    if (totals !== null) return;
+    fail(`load worker exited unexpectedly (code ${code})`);
+    finalize(sessionMs(listeners.sessionStartMs), received);
+  });
+
+  const send = (message: ToWorker) => {
+    if (totals === null) worker.postMessage(message);
+  };
+
+  return {
+    pause: () => send({ type: 'pause' }),
+    resume: () => send({ type: 'resume' }),
+    stop() {
+      if (totals !== null) return Promise.resolve(totals);
+      const done = new Promise<LoadCounts>((resolve) => waiting.push(resolve));
+      send({ type: 'stop' });
+      watchdog ??= setTimeout(() => {
+        fail(`load worker did not stop within ${STOP_WATCHDOG_MS} ms; terminated`);
+        finalize(sessionMs(listeners.sessionStartMs), received);
+      }, STOP_WATCHDOG_MS);
+      return done;
+    },
+  };
+}

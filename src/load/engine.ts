@@ -1,0 +1,356 @@
+import type { EventEmitter } from 'node:events';
+import autocannon from 'autocannon';
+import { createRecorder } from './hdr.js';
+import { countsFromTally, subtractCounts, settledCount, ZERO_COUNTS, ZERO_TALLY, type Tally } from './counts.js';
+import { PAUSE_GRACE_MS, planNextRun, STOP_GRACE_MS, type RunPlan } from './plan.js';
+import type { LatencyBatch, LoadConfig, LoadCounts } from './types.js';
+
+/**
+ * Runs a closed-loop load with autocannon and reports it in batches. It runs in the load
+ * worker thread (load-worker.ts) and knows nothing of threads: tests also run it in-process.
+ *
+ * Pause and resume. autocannon has no pause, so a load is a chain of autocannon instances:
+ * pause drains the running instance (no new requests; those on the wire may complete and
+ * count), resume starts a new instance with what is left (plan.ts: requests − settled, or
+ * the duration minus the time spent sending). The totals sum all instances.
+ *
+ * Draining. Ending an instance the autocannon way (`stop()`, or its own `duration` timer)
+ * destroys every client at the next sample tick and drops the requests on the wire
+ * unanswered (lib/run.js tickInterval). That would hide exactly the slowest requests at
+ * the end of a duration run, and would make them look like resets. Instead we lower each
+ * client's `responseMax` to what it has sent, so that lib/httpClient.js destroys it right
+ * after its last request settles (response, error or timeout). Only if that outlasts a
+ * grace period do we destroy the remaining clients ourselves and count their requests as
+ * `abandoned` (not a server failure; resent on resume).
+ */
+
+/**
+ * autocannon notices that all clients are done only at its next sample tick (lib/run.js
+ * tickInterval; default 1 s). Ours are short so an instance ends promptly; its per-sample
+ * req/s histogram, which we do not use, gets finer samples.
+ */
+const SAMPLE_INTERVAL_MS = 100;
+
+export interface EngineCallbacks {
+  /** Called once, when the first requests are about to go out (autocannon takes ~0.2 s to load). */
+  onStarted?(tMs: number): void;
+  onBatch(tMs: number, batch: LatencyBatch): void;
+  /** Called exactly once, when the load has ended for any reason, with the totals of all batches. */
+  onFinished(tMs: number, totals: LoadCounts): void;
+  onError(message: string): void;
+  /** For tests: autocannon's own figures for each instance, beside ours for the same instance. */
+  onInstanceResult?(check: InstanceCheck): void;
+}
+
+export interface InstanceCheck {
+  readonly autocannon: { readonly sent: number; readonly completed: number; readonly errorsWithTimeouts: number; readonly timeouts: number; readonly non2xx: number; readonly ok: number };
+  readonly ours: { readonly sent: number; readonly completed: number; readonly errorsWithTimeouts: number; readonly timeouts: number; readonly non2xx: number; readonly ok: number; readonly abandoned: number };
+}
+
+export interface LoadEngine {
+  pause(): void;
+  resume(): void;
+  /** Ends the load early; onFinished follows once the drain is over (at most STOP_GRACE_MS). */
+  stop(): void;
+}
+
+/** The parts of autocannon's Client (lib/httpClient.js) we use beyond its typed events. */
+interface CannonClient extends EventEmitter {
+  reqsMade: number;
+  responseMax: number | undefined;
+  destroyed: boolean;
+  conn: unknown;
+  _connect(): void;
+  _destroyConnection(): void;
+  destroy(): void;
+}
+
+interface Instance {
+  tracker: autocannon.Instance | null;
+  readonly clients: Set<CannonClient>;
+  readonly tallyAtStart: Tally;
+  deadlineTimer: NodeJS.Timeout | null;
+  graceTimer: NodeJS.Timeout | null;
+  graceEndsAt: number;
+  /** performance.now() when sending started; null once sending stopped (drain begun). */
+  sendingSince: number | null;
+}
+
+type Phase = 'running' | 'draining' | 'paused' | 'finished';
+
+/** autocannon.js exports aggregateResult; @types/autocannon 7 does not declare it. */
+const aggregateResult = (autocannon as unknown as {
+  aggregateResult(results: unknown[], options: autocannon.Options): autocannon.Result & { requests: { total: number } };
+}).aggregateResult;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+export function startEngine(config: LoadConfig, clockMs: () => number, callbacks: EngineCallbacks): LoadEngine {
+  let announcedStart = false;
+  const recorder = createRecorder();
+  const tally: Mutable<Tally> = { ...ZERO_TALLY };
+  let resets = 0;
+  let posted: LoadCounts = ZERO_COUNTS;
+  let activeMs = 0;
+  let phase: Phase = 'running';
+  /** What to do when the current drain is over. */
+  let afterDrain: 'pause' | 'finish' = 'finish';
+  let resumeRequested = false;
+  let instance: Instance | null = null;
+
+  const report = (what: string, error: unknown) =>
+    callbacks.onError(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+
+  const currentCounts = (): LoadCounts => {
+    const counts = countsFromTally(tally, resets);
+    resets = counts.resets;
+    return counts;
+  };
+
+  const postBatch = () => {
+    const counts = currentCounts();
+    const batch: LatencyBatch = { histogram: recorder.drain(), counts: subtractCounts(counts, posted) };
+    posted = counts;
+    callbacks.onBatch(clockMs(), batch);
+  };
+
+  const batchTimer = setInterval(() => {
+    try {
+      postBatch();
+    } catch (error) {
+      report('load batch', error);
+    }
+  }, config.batchMs);
+
+  const finish = () => {
+    if (phase === 'finished') return;
+    phase = 'finished';
+    clearInterval(batchTimer);
+    try {
+      postBatch();
+      callbacks.onFinished(clockMs(), posted);
+    } catch (error) {
+      report('load finish', error);
+    }
+  };
+
+  const attachClient = (clients: Set<CannonClient>, client: CannonClient) => {
+    clients.add(client);
+    tally.outstanding++;
+    // A reconnect after the server closed the connection (`end`) or failed it (`error`)
+    // leaves the old socket's listeners and its unanswered request in the pipelined queue
+    // (lib/httpClient.js only clears both on timeout). The next response would then be
+    // matched to that stale request and its latency measured from the stale send, and a
+    // later `error` on the old socket would start a second connection. A new connection
+    // never answers requests written on the old one, so drop the old one entirely first.
+    const connect = client._connect;
+    client._connect = function reconnectCleanly(this: CannonClient) {
+      if (this.conn) this._destroyConnection();
+      connect.call(this);
+    };
+    client.on('request', () => {
+      tally.sent++;
+    });
+    client.on('response', (statusCode: number, _bytes: number, responseTimeMs: number) => {
+      tally.completed++;
+      if (statusCode >= 200 && statusCode < 300) tally.ok++;
+      else tally.non2xx++;
+      recorder.record(responseTimeMs);
+    });
+    client.on('connError', () => {
+      tally.errors++;
+    });
+    client.on('timeout', () => {
+      tally.timeouts++;
+    });
+    client.on('done', () => {
+      // Emitted by destroy(): either its last request settled, or we abandoned it (counted first).
+      if (clients.delete(client)) tally.outstanding--;
+    });
+  };
+
+  const launch = (plan: RunPlan) => {
+    const clients = new Set<CannonClient>();
+    const tallyAtStart = { ...tally };
+    // A time-bounded instance is ended by our deadline (then drained); autocannon's own
+    // duration is only a backstop well after that, so every instance is bounded in time.
+    const backstopS =
+      plan.remainingMs === null ? undefined : (plan.remainingMs + config.timeoutS * 1000 + STOP_GRACE_MS + 5_000) / 1000;
+    const options: autocannon.Options = {
+      url: config.url,
+      connections: plan.connections,
+      pipelining: 1,
+      timeout: config.timeoutS,
+      sampleInt: SAMPLE_INTERVAL_MS,
+      // Raw results in every thread (lib/run.js aggregates only on the main thread);
+      // we aggregate ourselves with autocannon.aggregateResult.
+      skipAggregateResult: true,
+      setupClient: (client) => attachClient(clients, client as unknown as CannonClient),
+      ...(plan.amount !== null ? { amount: plan.amount } : {}),
+      ...(backstopS !== undefined ? { duration: backstopS } : {}),
+    };
+    const current: Instance = {
+      tracker: null,
+      clients,
+      tallyAtStart,
+      deadlineTimer: null,
+      graceTimer: null,
+      graceEndsAt: Infinity,
+      sendingSince: performance.now(),
+    };
+    instance = current;
+    phase = 'running';
+    try {
+      // Invalid options reach the callback synchronously (lib/init.js _cb), hence `current` first.
+      current.tracker = autocannon(options, (error: unknown, raw: unknown) => onInstanceEnd(current, options, error, raw));
+    } catch (error) {
+      if (instance === current) instance = null;
+      report('autocannon', error);
+      finish();
+      return;
+    }
+    current.tracker.on('error', (error: unknown) => report('autocannon', error));
+    if (!announcedStart) {
+      announcedStart = true;
+      callbacks.onStarted?.(clockMs());
+    }
+    if (phase !== 'running' || instance !== current) return; // ended synchronously
+    if (plan.remainingMs !== null) {
+      // Drain at the deadline; autocannon's timeout bounds how long each request on the
+      // wire can still take, so the grace only guards against the unforeseen.
+      current.deadlineTimer = setTimeout(() => drain('finish', config.timeoutS * 1000 + STOP_GRACE_MS), plan.remainingMs);
+    }
+  };
+
+  const stopSending = (current: Instance) => {
+    if (current.deadlineTimer) clearTimeout(current.deadlineTimer);
+    current.deadlineTimer = null;
+    if (current.sendingSince !== null) {
+      activeMs += performance.now() - current.sendingSince;
+      current.sendingSince = null;
+    }
+  };
+
+  const abandonRemaining = (current: Instance) => {
+    current.graceTimer = null;
+    for (const client of [...current.clients]) {
+      // Counted before destroy(): its `done` then takes it off the wire.
+      tally.abandoned++;
+      client.destroy();
+    }
+    // With every client done lib/run.js ends the instance at its next sample tick; stop()
+    // makes sure of it.
+    current.tracker?.stop();
+  };
+
+  const scheduleGrace = (current: Instance, graceMs: number) => {
+    const endsAt = performance.now() + graceMs;
+    if (endsAt >= current.graceEndsAt) return;
+    if (current.graceTimer) clearTimeout(current.graceTimer);
+    current.graceEndsAt = endsAt;
+    current.graceTimer = setTimeout(() => abandonRemaining(current), graceMs);
+  };
+
+  const drain = (after: 'pause' | 'finish', graceMs: number) => {
+    const current = instance;
+    if (current === null) return;
+    phase = 'draining';
+    afterDrain = after;
+    stopSending(current);
+    for (const client of current.clients) {
+      // lib/httpClient.js _doRequest: `if (responseMax && reqsMade >= responseMax) destroy()`,
+      // run after each response, reconnect and timeout: no new request after this one.
+      client.responseMax = client.reqsMade;
+    }
+    scheduleGrace(current, graceMs);
+  };
+
+  const startNextOrFinish = () => {
+    const plan = planNextRun(config, { settled: settledCount(currentCounts()), activeMs });
+    if (plan === null) finish();
+    else launch(plan);
+  };
+
+  const onInstanceEnd = (current: Instance, options: autocannon.Options, error: unknown, raw: unknown) => {
+    stopSending(current);
+    if (current.graceTimer) clearTimeout(current.graceTimer);
+    current.graceTimer = null;
+    if (instance === current) instance = null;
+    if (error) {
+      report('autocannon', error);
+      finish();
+      return;
+    }
+    try {
+      checkAgainstAutocannon(current, options, raw);
+    } catch (checkError) {
+      report('autocannon result', checkError);
+    }
+    if (phase === 'draining' && afterDrain === 'pause') {
+      // Nothing left (the last requests settled during the drain): the load is over.
+      if (planNextRun(config, { settled: settledCount(currentCounts()), activeMs }) === null) {
+        finish();
+      } else if (resumeRequested) {
+        resumeRequested = false;
+        startNextOrFinish();
+      } else {
+        phase = 'paused';
+      }
+      return;
+    }
+    // A natural end (amount reached), a drain before finishing, or autocannon's backstop.
+    finish();
+  };
+
+  const checkAgainstAutocannon = (current: Instance, options: autocannon.Options, raw: unknown) => {
+    if (!callbacks.onInstanceResult) return;
+    // In a worker thread autocannon hands back its raw result (FACTS.md); so do we, via
+    // skipAggregateResult, everywhere.
+    const r = aggregateResult([raw], options);
+    const start = current.tallyAtStart;
+    callbacks.onInstanceResult({
+      autocannon: {
+        sent: r.requests.sent,
+        completed: r.requests.total,
+        errorsWithTimeouts: r.errors,
+        timeouts: r.timeouts,
+        non2xx: r.non2xx,
+        ok: r['2xx'],
+      },
+      ours: {
+        sent: tally.sent - start.sent,
+        completed: tally.completed - start.completed,
+        // autocannon counts a timeout as an error too (lib/run.js onTimeout).
+        errorsWithTimeouts: tally.errors - start.errors + tally.timeouts - start.timeouts,
+        timeouts: tally.timeouts - start.timeouts,
+        non2xx: tally.non2xx - start.non2xx,
+        ok: tally.ok - start.ok,
+        abandoned: tally.abandoned - start.abandoned,
+      },
+    });
+  };
+
+  startNextOrFinish();
+
+  return {
+    pause() {
+      if (phase === 'running') drain('pause', PAUSE_GRACE_MS);
+      else if (phase === 'draining' && afterDrain === 'pause') resumeRequested = false;
+    },
+    resume() {
+      if (phase === 'paused') startNextOrFinish();
+      else if (phase === 'draining' && afterDrain === 'pause') resumeRequested = true;
+    },
+    stop() {
+      if (phase === 'running') {
+        drain('finish', STOP_GRACE_MS);
+      } else if (phase === 'draining' && instance !== null) {
+        afterDrain = 'finish';
+        resumeRequested = false;
+        scheduleGrace(instance, STOP_GRACE_MS);
+      } else if (phase === 'paused') {
+        finish();
+      }
+    },
+  };
+}

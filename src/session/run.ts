@@ -1,0 +1,211 @@
+import type { ModelSpec } from '../models/registry.js';
+import { spawnServer, waitReady, type ServerProcess } from '../models/supervisor.js';
+import { startUpstream, type Upstream } from '../upstream/upstream.js';
+import { startSamplerThread } from '../proc/sampler-thread.js';
+import { startLoad } from '../load/driver.js';
+import { assertPortFree, freePort } from '../util/ports.js';
+import { RuntimeError } from '../util/errors.js';
+import { createStore, type Store } from './store.js';
+import type { EndReason, SessionConfig, SessionEvent } from './events.js';
+import type { SessionState } from './state.js';
+
+export interface SessionOptions {
+  readonly config: SessionConfig;
+  readonly model: ModelSpec;
+  /** --port, or null for a free one. */
+  readonly port: number | null;
+  readonly host: string;
+  /** Per-request timeout of the load, seconds. */
+  readonly requestTimeoutS: number;
+  readonly readyTimeoutMs: number;
+  /** Keep sampling after the load ends until the user quits (the TUI), or end at once (headless). */
+  readonly holdAfterLoad: boolean;
+  /** How often the store publishes to the front end. */
+  readonly publishMs: number;
+}
+
+/** What the front end may ask of the session (keys, signals). */
+export interface Controls {
+  quit(): void;
+  interrupt(signal: NodeJS.Signals): void;
+  togglePause(): void;
+}
+
+/** The Ink app or the headless printer: reads the store, never touches the run. */
+export interface FrontEnd {
+  start(store: Store, controls: Controls): void;
+  /** Unmounts / stops printing; called before the server is killed and the report printed. */
+  stop(): Promise<void>;
+}
+
+export interface SessionResult {
+  readonly state: SessionState;
+  readonly reason: EndReason;
+  readonly exitCode: number;
+  /** Set when the run failed (the server would not start, died, or something threw). */
+  readonly error: Error | null;
+  readonly command: readonly string[];
+  readonly url: string | null;
+}
+
+const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/**
+ * Owns every lifecycle of a run: upstream, server, sampler, load, front end. Starts them in
+ * order, ends on the first of: load done (headless), quit, a signal, the server dying, an
+ * error; then tears down in order: load, sampler, UI, server group, upstream.
+ */
+export async function runSession(options: SessionOptions, frontEnd: FrontEnd): Promise<SessionResult> {
+  const { config, model } = options;
+  const sessionStartMs = performance.timeOrigin + performance.now();
+  const clock = () => performance.timeOrigin + performance.now() - sessionStartMs;
+  const store = createStore({ publishMs: options.publishMs });
+  const dispatch = (event: SessionEvent) => store.dispatch(event);
+
+  const ending = deferred<{ reason: EndReason; exitCode: number }>();
+  let ended: { reason: EndReason; exitCode: number } | null = null;
+  const end = (reason: EndReason, exitCode: number) => {
+    if (ended) return;
+    ended = { reason, exitCode };
+    ending.resolve(ended);
+  };
+
+  let upstream: Upstream | null = null;
+  let server: ServerProcess | null = null;
+  let sampler: Awaited<ReturnType<typeof startSamplerThread>> | null = null;
+  let load: ReturnType<typeof startLoad> | null = null;
+  let error: Error | null = null;
+  let url: string | null = null;
+  let paused = false;
+
+  const controls: Controls = {
+    quit: () => end('quit', 0),
+    interrupt: (signal) => end('interrupted', SIGNAL_EXIT[signal] ?? 130),
+    togglePause() {
+      const phase = store.getState().phase;
+      if (!load || (phase !== 'loading' && phase !== 'paused')) return;
+      paused = !paused;
+      if (paused) load.pause();
+      else load.resume();
+      dispatch({ type: paused ? 'load/paused' : 'load/resumed', tMs: clock() });
+    },
+  };
+  const onSignal = (signal: NodeJS.Signals) => controls.interrupt(signal);
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const signal of signals) process.on(signal, onSignal);
+
+  /** Waits for the step or for the run to end, whichever comes first; false if the run ended. */
+  const unlessEnded = <T>(step: Promise<T>): Promise<T | typeof ENDED> =>
+    Promise.race([step, ending.promise.then((): typeof ENDED => ENDED)]);
+
+  dispatch({ type: 'session/started', tMs: 0, config });
+  frontEnd.start(store, controls);
+  try {
+    upstream = await startUpstream();
+    dispatch({ type: 'upstream/ready', tMs: clock(), url: upstream.url });
+
+    const port = options.port ?? (await freePort(options.host));
+    if (options.port !== null) await assertPortFree(options.port, options.host);
+    const launch = model.launch({
+      host: options.host,
+      port,
+      upstreamUrl: upstream.url,
+      workers: config.workers,
+      threads: config.threads,
+    });
+    url = `http://${options.host}:${port}${model.path}`;
+    server = spawnServer(launch);
+    const started = server;
+    dispatch({ type: 'server/spawned', tMs: clock(), pid: started.pid, command: started.argv, url });
+    void started.exited.then(({ code, signal }) => {
+      dispatch({ type: 'server/exited', tMs: clock(), code, signal, expected: started.stopping, stderrTail: started.outputTail() });
+      if (!started.stopping) end('server-exited', 1);
+    });
+
+    if ((await unlessEnded(waitReady(`${url}?delay=0`, started, options.readyTimeoutMs))) === ENDED) return await finish();
+    dispatch({ type: 'server/ready', tMs: clock() });
+
+    sampler = startSamplerThread({
+      rootPid: started.pid,
+      intervalMs: config.intervalMs,
+      sessionStartMs,
+      onSnapshot: (snapshot) => dispatch({ type: 'proc/sample', tMs: snapshot.tMs, snapshot }),
+      onError: (message) => {
+        error = new RuntimeError(`sampler: ${message}`);
+        end('error', 1);
+      },
+    });
+    // The 'before' shape: after ready, before the first request (a request would change it).
+    if ((await unlessEnded(sampler.sampleNow())) === ENDED) return await finish();
+
+    const loadDone = deferred<void>();
+    load = startLoad(
+      {
+        url: `${url}?delay=${config.delayS}`,
+        connections: config.connections,
+        requests: config.requests,
+        durationS: config.durationS,
+        timeoutS: options.requestTimeoutS,
+        batchMs: Math.min(250, config.intervalMs),
+      },
+      {
+        sessionStartMs,
+        onStarted: (tMs) => dispatch({ type: 'load/started', tMs }),
+        onBatch: (tMs, batch) => dispatch({ type: 'load/batch', tMs, batch }),
+        onFinished: (tMs, totals) => {
+          dispatch({ type: 'load/finished', tMs, totals });
+          loadDone.resolve();
+        },
+        onError: (message) => {
+          error = new RuntimeError(`load: ${message}`);
+          end('error', 1);
+        },
+      },
+    );
+    if ((await unlessEnded(loadDone.promise)) === ENDED) return await finish();
+    // The 'after' shape: the first sample once the load has stopped.
+    if ((await unlessEnded(sampler.sampleNow())) === ENDED) return await finish();
+    if (!options.holdAfterLoad) end('completed', 0);
+    return await finish();
+  } catch (caught) {
+    error = caught instanceof Error ? caught : new Error(String(caught));
+    end('error', 1);
+    return await finish();
+  }
+
+  async function finish(): Promise<SessionResult> {
+    const { reason, exitCode } = await ending.promise;
+    try {
+      if (load) {
+        const totals = await load.stop();
+        if (store.getState().load.finishedAtMs === null) dispatch({ type: 'load/finished', tMs: clock(), totals });
+      }
+      if (sampler && server && reason !== 'server-exited' && store.getState().shape.after === null) {
+        await Promise.race([sampler.sampleNow(), new Promise((r) => setTimeout(r, 1_000))]).catch(() => undefined);
+      }
+      await sampler?.stop();
+      dispatch({ type: 'session/ended', tMs: clock(), reason });
+      store.flush();
+      await frontEnd.stop();
+    } finally {
+      await server?.stop();
+      await upstream?.stop();
+      store.close();
+      for (const signal of signals) process.off(signal, onSignal);
+    }
+    if (reason === 'server-exited' && !error && server) {
+      const exit = store.getState().server?.exited;
+      const how = exit?.signal ? `signal ${exit.signal}` : `exit code ${exit?.code}`;
+      error = new RuntimeError(`the server exited during the run (${how})`, server.outputTail());
+    }
+    return { state: store.getState(), reason, exitCode: error ? (error as { exitCode?: number }).exitCode ?? 1 : exitCode, error, command: server?.argv ?? [], url };
+  }
+}
+
+const ENDED: unique symbol = Symbol('ended');
