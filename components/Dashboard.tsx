@@ -1,0 +1,180 @@
+import React from 'react';
+import { Box } from 'ink';
+import { mergeAll } from '../src/load/histogram.js';
+import type { SparseHistogram } from '../src/load/types.js';
+import type { SessionState } from '../src/session/state.js';
+import { sanitizeForTerminal } from '../src/util/sanitize.js';
+import { Footer } from './Footer.js';
+import { Header, headerInfo, wholeSecondsRps } from './Header.js';
+import { HelpOverlay } from './HelpOverlay.js';
+import { LatencyPane } from './LatencyPane.js';
+import { fitLine, type Line } from './line.js';
+import { TextLine } from './TextLine.js';
+import { ThreadPane } from './ThreadPane.js';
+
+/** Below this the dashboard only says it needs more room. */
+export const MIN_COLUMNS = 60;
+export const MIN_ROWS = 15;
+/** From this width the thread pane and the latency pane sit side by side. */
+export const SIDE_BY_SIDE_COLUMNS = 100;
+
+export interface PaneBox {
+  readonly widthColumns: number;
+  readonly rows: number;
+}
+
+export interface DashboardLayout {
+  /** The terminal is below MIN_COLUMNS × MIN_ROWS. */
+  readonly tooSmall: boolean;
+  /**
+   * Lines the frame uses: one less than the terminal. Ink clears the whole screen on every
+   * frame once a frame is as tall as the terminal (ink 6.8 build/ink.js, `lastOutputHeight >=
+   * stdout.rows`; ../shared/FACTS.md), so the frame always stays one row short.
+   */
+  readonly frameRows: number;
+  readonly headerLines: number;
+  /** 'row': thread pane left, latency pane right; 'column': thread pane above latency pane. */
+  readonly direction: 'row' | 'column';
+  readonly thread: PaneBox;
+  readonly latency: PaneBox;
+  /** Blank columns between the panes side by side. */
+  readonly gapColumns: number;
+  readonly footerLines: number;
+}
+
+/**
+ * Where everything goes on a `columns` × `rows` terminal. Header, panes and footer add up to
+ * exactly `frameRows`, so the frame keeps one height (no jumping) and never reaches `rows`.
+ */
+export function calculateLayout(columns: number, rows: number): DashboardLayout {
+  const frameRows = Math.max(0, rows - 1);
+  const none: PaneBox = { widthColumns: 0, rows: 0 };
+  if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
+    return { tooSmall: true, frameRows, headerLines: 0, direction: 'column', thread: none, latency: none, gapColumns: 0, footerLines: 0 };
+  }
+  const headerLines = frameRows >= 22 ? 4 : frameRows >= 17 ? 3 : 2;
+  const footerLines = 1;
+  const body = frameRows - headerLines - footerLines;
+  if (columns >= SIDE_BY_SIDE_COLUMNS) {
+    // The latency pane needs 48 columns for its five percentile columns; the thread pane gets
+    // the larger share since its names and wait labels are the longer texts.
+    const gapColumns = 2;
+    const latencyWidth = Math.max(48, Math.min(90, Math.floor(columns * 0.45)));
+    return {
+      tooSmall: false,
+      frameRows,
+      headerLines,
+      direction: 'row',
+      thread: { widthColumns: columns - latencyWidth - gapColumns, rows: body },
+      latency: { widthColumns: latencyWidth, rows: body },
+      gapColumns,
+      footerLines,
+    };
+  }
+  // Stacked: the latency pane needs 7 rows for its table, sparkline and 3 bars; the thread
+  // pane keeps at least 5 (title, header, 3 rows).
+  const latencyRows = Math.max(0, Math.min(body - 5, Math.max(7, Math.min(14, Math.round(body * 0.4)))));
+  return {
+    tooSmall: false,
+    frameRows,
+    headerLines,
+    direction: 'column',
+    thread: { widthColumns: columns, rows: body - latencyRows },
+    latency: { widthColumns: columns, rows: latencyRows },
+    gapColumns: 0,
+    footerLines,
+  };
+}
+
+/** The lines shown instead of the dashboard on a terminal that is too small. */
+export function tooSmallLines(columns: number, rows: number): Line[] {
+  const long = `watchload needs at least ${MIN_COLUMNS}×${MIN_ROWS}; this terminal is ${columns}×${rows}.`;
+  const short = `needs ${MIN_COLUMNS}×${MIN_ROWS}, has ${columns}×${rows}`;
+  const lines: Line[] = [
+    [{ text: long.length <= columns ? long : short, color: 'yellow' }],
+    [{ text: 'Enlarge it, or run with --no-tui.' }],
+  ];
+  return lines.slice(0, Math.max(0, rows - 1)).map((l) => fitLine(l, columns));
+}
+
+/** A red line when the server died on its own, with its last stderr line; null otherwise. */
+export function noticeLine(state: SessionState, width: number): Line | null {
+  const exited = state.server?.exited;
+  if (!exited || exited.expected) return null;
+  const how = exited.signal !== null ? `signal ${exited.signal}` : `code ${exited.code}`;
+  const last = exited.stderrTail.length > 0 ? `: ${sanitizeForTerminal(exited.stderrTail[exited.stderrTail.length - 1])}` : '';
+  return fitLine([{ text: `server exited (${how})${last}`, color: 'red', bold: true }], width);
+}
+
+/**
+ * The latencies of the last `windowMs`. The store drops old slices when batches arrive; once
+ * the load has ended none arrive, so the slices are also aged here against the session's now.
+ */
+export function windowHistogram(state: SessionState, windowMs: number): SparseHistogram {
+  return mergeAll(state.load.window.filter((s) => state.nowMs - s.tMs <= windowMs).map((s) => s.histogram));
+}
+
+export interface DashboardProps {
+  /** The session as the store published it. */
+  readonly state: SessionState;
+  /** Terminal width. */
+  readonly columns: number;
+  /** Terminal height; the frame uses at most rows − 1 lines. */
+  readonly rows: number;
+  /** Show the keys instead of the panes. */
+  readonly showHelp: boolean;
+  /** Length of the store's sliding latency window, for its label; default 5000 ms. */
+  readonly windowMs?: number;
+}
+
+/** The whole screen: header, thread pane and latency pane (or the help), footer. */
+export function Dashboard({ state, columns, rows, showHelp, windowMs = 5000 }: DashboardProps): React.JSX.Element | null {
+  const layout = calculateLayout(columns, rows);
+  if (layout.tooSmall) {
+    if (layout.frameRows === 0) return null;
+    return (
+      <Box flexDirection="column" width={columns}>
+        {tooSmallLines(columns, rows).map((line, k) => (
+          <TextLine key={k} line={line} />
+        ))}
+      </Box>
+    );
+  }
+  const notice = noticeLine(state, columns);
+  // The notice takes a row from the thread pane (from both panes when they sit side by side).
+  const threadRows = layout.thread.rows - (notice ? 1 : 0);
+  const latencyRows = layout.latency.rows - (notice && layout.direction === 'row' ? 1 : 0);
+  const bodyRows = layout.frameRows - layout.headerLines - layout.footerLines;
+  return (
+    <Box flexDirection="column" width={columns}>
+      <Header info={headerInfo(state)} widthColumns={columns} lines={layout.headerLines} />
+      {showHelp ? (
+        <HelpOverlay widthColumns={columns} rows={bodyRows} />
+      ) : (
+        <Box flexDirection="column" width={columns} height={bodyRows}>
+          {notice ? <TextLine line={notice} /> : null}
+          <Box flexDirection={layout.direction} columnGap={layout.gapColumns}>
+            <ThreadPane
+              snapshot={state.snapshot}
+              births={state.births}
+              deaths={state.deaths}
+              nowMs={state.nowMs}
+              widthColumns={layout.thread.widthColumns}
+              rows={threadRows}
+            />
+            <LatencyPane
+              windowHistogram={windowHistogram(state, windowMs)}
+              cumulativeHistogram={state.load.cumulative}
+              windowLabel={`${windowMs / 1000} s`}
+              rpsPerSecond={wholeSecondsRps(state.load, state.nowMs)}
+              p99MsPerSample={state.timeline.map((p) => p.p99Ms)}
+              widthColumns={layout.latency.widthColumns}
+              rows={latencyRows}
+            />
+          </Box>
+        </Box>
+      )}
+      <Footer phase={state.phase} showHelp={showHelp} widthColumns={columns} />
+    </Box>
+  );
+}

@@ -1,0 +1,255 @@
+import React from 'react';
+import { activeLoadMs, rateWindowMs } from '../src/session/store.js';
+import { Box } from 'ink';
+import type { LoadCounts } from '../src/load/types.js';
+import type { LoadState, Phase, SessionState } from '../src/session/state.js';
+import { sanitizeForTerminal } from '../src/util/sanitize.js';
+import { formatClock, formatCount, formatLatencyMs, formatRate } from './format.js';
+import { fitLine, lineWidth, type Line, type Segment } from './line.js';
+import { TextLine } from './TextLine.js';
+import { displayWidth, truncateMiddle } from './text.js';
+
+/** What the header shows, as plain values (derive it from the state with `headerInfo`). */
+export interface HeaderInfo {
+  /** Model name, e.g. `cluster`. */
+  readonly model: string;
+  /** `--workers`, when given. */
+  readonly workers: number | null;
+  /** `--threads`, when given. */
+  readonly threads: number | null;
+  /** `-c`: concurrent connections. */
+  readonly connections: number | null;
+  /** `--delay`: the upstream's delay per request, in seconds. */
+  readonly delayS: number | null;
+  /** The server's argv, raw (sanitized here). */
+  readonly command: readonly string[];
+  readonly url: string | null;
+  readonly phase: Phase;
+  /** Since the session started. */
+  readonly elapsedMs: number;
+  /** Requests finished (answered, timed out or failed). */
+  readonly requestsDone: number;
+  /** `-n`, or null when the load runs for a duration. */
+  readonly requestsTotal: number | null;
+  /** Load time so far, paused time excluded. */
+  readonly loadElapsedMs: number;
+  /** `-d` in ms, or null when the load is bounded by requests. */
+  readonly loadDurationMs: number | null;
+  /** Responses in the last whole second of load; null before the first one. */
+  readonly rpsNow: number | null;
+  /** The load has ended: the rate shown is then the mean only. */
+  readonly loadFinished: boolean;
+  /** Responses per second of load time so far; null before load. */
+  readonly rpsMean: number | null;
+  readonly counts: LoadCounts;
+}
+
+/**
+ * The req/s of whole seconds only. The store counts responses into the second of load (wall
+ * clock since the load started) they completed in, so its last entry is the second still
+ * running, which would read as a dip on every frame; the same goes for the last fraction of
+ * a second after the load ends.
+ */
+export function wholeSecondsRps(load: LoadState, nowMs: number): readonly number[] {
+  if (load.startedAtMs === null) return [];
+  const whole = Math.max(0, Math.floor(((load.finishedAtMs ?? nowMs) - load.startedAtMs) / 1000));
+  return load.rpsPerSecond.length <= whole ? load.rpsPerSecond : load.rpsPerSecond.slice(0, whole);
+}
+
+/** Requests that are over, whatever their outcome (silent resets are never "done"). */
+export function requestsDone(counts: LoadCounts): number {
+  return counts.completed + counts.timeouts + counts.errors;
+}
+
+/** Share of the load done, 0..1: by requests with `-n`, by time otherwise; null when unbounded. */
+export function progressFraction(info: Pick<HeaderInfo, 'requestsDone' | 'requestsTotal' | 'loadElapsedMs' | 'loadDurationMs'>): number | null {
+  let f: number | null = null;
+  if (info.requestsTotal !== null && info.requestsTotal > 0) f = info.requestsDone / info.requestsTotal;
+  else if (info.loadDurationMs !== null && info.loadDurationMs > 0) f = info.loadElapsedMs / info.loadDurationMs;
+  return f === null ? null : Math.max(0, Math.min(1, f));
+}
+
+export function headerInfo(state: SessionState): HeaderInfo {
+  const counts = state.load.totals ?? state.load.counts;
+  const elapsed = activeLoadMs(state);
+  const rps = wholeSecondsRps(state.load, state.nowMs);
+  return {
+    model: state.config?.model ?? '—',
+    workers: state.config?.workers ?? null,
+    threads: state.config?.threads ?? null,
+    connections: state.config?.connections ?? null,
+    delayS: state.config?.delayS ?? null,
+    command: state.server?.command ?? [],
+    url: state.server?.url ?? null,
+    phase: state.phase,
+    elapsedMs: state.nowMs,
+    requestsDone: requestsDone(counts),
+    requestsTotal: state.config?.requests ?? null,
+    loadElapsedMs: elapsed,
+    loadDurationMs: state.config?.durationS == null ? null : state.config.durationS * 1000,
+    rpsNow: rps.length > 0 ? rps[rps.length - 1] : null,
+    loadFinished: state.load.finishedAtMs !== null,
+    rpsMean: state.load.startedAtMs === null || elapsed <= 0 ? null : (counts.completed * 1000) / rateWindowMs(state),
+    counts,
+  };
+}
+
+/** A command line as a shell would show it: arguments with spaces or quotes are quoted. */
+export function formatCommand(argv: readonly string[]): string {
+  return argv
+    .map((a) => sanitizeForTerminal(a))
+    .map((a) => (a === '' || /[\s'"\\$`]/.test(a) ? `'${a.replace(/'/g, `'\\''`)}'` : a))
+    .join(' ');
+}
+
+/** `/usr/bin/node` → `node`; URLs and non-paths unchanged. */
+export function shortenPath(arg: string): string {
+  return arg.startsWith('/') && !arg.includes('://') && arg.length > 1 ? arg.slice(arg.lastIndexOf('/', arg.length - 2) + 1) : arg;
+}
+
+export const PHASE_STYLE: Readonly<Record<Phase, Omit<Segment, 'text'>>> = {
+  starting: { color: 'yellow' },
+  ready: { color: 'cyan' },
+  loading: { color: 'green', bold: true },
+  paused: { color: 'yellow', bold: true },
+  done: { color: 'green' },
+  failed: { color: 'red', bold: true },
+};
+
+/** `▕██████▌      ▏`: a bar of `width` columns (ends included) filled to `fraction`, in eighths. */
+export function progressBar(fraction: number, width: number): string {
+  const inner = Math.max(1, width - 2);
+  const eighths = Math.round(Math.max(0, Math.min(1, fraction)) * inner * 8);
+  const full = Math.floor(eighths / 8);
+  const part = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'][eighths % 8];
+  const filled = '█'.repeat(full) + part;
+  return '▕' + filled + ' '.repeat(inner - full - (part ? 1 : 0)) + '▏';
+}
+
+/** Count key, label, colour, and the noun after a count (`1 timeout`, `3 timeouts`). */
+const ERROR_KINDS: ReadonlyArray<readonly [keyof LoadCounts, string, string, (n: number) => string]> = [
+  ['timeouts', 'timeouts', 'red', (n) => (n === 1 ? 'timeout' : 'timeouts')],
+  ['non2xx', 'non-2xx', 'yellow', () => 'non-2xx'],
+  ['errors', 'conn errors', 'red', (n) => (n === 1 ? 'conn error' : 'conn errors')],
+  ['resets', 'resets', 'red', (n) => (n === 1 ? 'reset' : 'resets')],
+];
+
+/** Every kind with its count; zeros dim, others in colour. */
+function allErrors(counts: LoadCounts): Segment[] {
+  const out: Segment[] = [];
+  ERROR_KINDS.forEach(([key, name, color], k) => {
+    if (k > 0) out.push({ text: ' · ', dim: true });
+    const n = counts[key];
+    out.push(n > 0 ? { text: `${name} ${formatCount(n)}`, color, bold: true } : { text: `${name} 0`, dim: true });
+  });
+  return out;
+}
+
+/** Only the kinds that happened, or `no errors`. */
+function compactErrors(counts: LoadCounts): Segment[] {
+  const out: Segment[] = [];
+  for (const [key, , color, noun] of ERROR_KINDS) {
+    const n = counts[key];
+    if (n <= 0) continue;
+    if (out.length > 0) out.push({ text: ' · ', dim: true });
+    out.push({ text: `${formatCount(n)} ${noun(n)}`, color, bold: true });
+  }
+  return out.length > 0 ? out : [{ text: 'no errors', dim: true }];
+}
+
+/**
+ * The header in `lines` lines (2 to 4) of `width` columns:
+ *   1. model and run settings … phase, elapsed (right-aligned, always visible);
+ *   2. the server's command line (left out when lines = 2);
+ *   3. progress bar, requests done, req/s now and mean (and the errors when lines < 4);
+ *   4. responses, ok and each error kind.
+ */
+export function headerLines(info: HeaderInfo, width: number, lines: number): Line[] {
+  if (lines <= 0) return [];
+  // Settings are left out from the least telling (the delay) when the URL would not fit.
+  const settings = [
+    info.workers !== null ? `${info.workers} workers` : null,
+    info.threads !== null ? `${info.threads} threads` : null,
+    info.connections !== null ? `-c ${info.connections}` : null,
+    info.delayS !== null ? `delay ${formatLatencyMs(info.delayS * 1000)}` : null,
+  ].filter((s): s is string => s !== null);
+  const right: Segment[] = [
+    { text: info.phase, ...PHASE_STYLE[info.phase] },
+    { text: `  ${formatClock(info.elapsedMs)}` },
+  ];
+  const rightWidth = displayWidth(right.map((s) => s.text).join(''));
+  const leftRoom = Math.max(0, width - rightWidth - 1);
+  const leftWith = (kept: readonly string[]): Line => [
+    { text: info.model, bold: true },
+    { text: kept.length > 0 ? ` · ${kept.join(' · ')}` : '' },
+    { text: info.url !== null ? ' · ' : '' },
+    { text: info.url ?? '', color: 'cyan' },
+  ];
+  let kept = settings;
+  while (kept.length > 0 && lineWidth(leftWith(kept)) > leftRoom) kept = kept.slice(0, -1);
+  const left = fitLine(leftWith(kept), leftRoom);
+  const leftWidth = displayWidth(left.map((s) => s.text).join(''));
+  const first: Line = fitLine([...left, { text: ' '.repeat(Math.max(1, width - leftWidth - rightWidth)) }, ...right], width);
+
+  const full = info.command.length > 0 ? formatCommand(info.command) : 'starting the server…';
+  // Paths are the longest and least telling part of a command: when it does not fit, show
+  // each path by its last part (the summary keeps the whole command).
+  const command = `$ ${full}`.length <= width || info.command.length === 0 ? full : formatCommand(info.command.map(shortenPath));
+  const second: Line = [{ text: truncateMiddle(`$ ${command}`, width), dim: true }];
+
+  const fraction = progressFraction(info);
+  const barWidth = Math.max(10, Math.min(30, Math.floor(width / 4)));
+  const done =
+    info.requestsTotal !== null
+      ? `${formatCount(info.requestsDone)}/${formatCount(info.requestsTotal)} req`
+      : info.loadDurationMs !== null
+        ? `${Math.floor(info.loadElapsedMs / 1000)}/${Math.round(info.loadDurationMs / 1000)} s · ${formatCount(info.requestsDone)} req`
+        : `${formatCount(info.requestsDone)} req`;
+  const compact = lines < 4;
+  const errorsHappened = ERROR_KINDS.some(([key]) => info.counts[key] > 0);
+  const bar: Segment = { text: progressBar(fraction ?? 0, compact ? 12 : barWidth), color: info.phase === 'paused' ? 'yellow' : 'green' };
+  const pct: Segment = { text: fraction === null ? ' ' : ` ${String(Math.floor(fraction * 100)).padStart(3)}% ` };
+  const rps: Segment = info.loadFinished
+    ? { text: `${formatRate(info.rpsMean)} req/s mean`, bold: true }
+    : { text: `${formatRate(info.rpsNow)} req/s`, bold: true };
+  // Without a line of their own, errors that happened come right after the bar, then the rate;
+  // the rest is added whole or not at all.
+  const third: Segment[] = compact && errorsHappened ? [bar, pct, ...compactErrors(info.counts), { text: ' · ' }, rps] : [bar, pct, { text: done }, { text: ' · ' }, rps];
+  const optional: Segment[][] = [];
+  if (compact && errorsHappened) optional.push([{ text: ` · ${done}` }]);
+  if (compact && !errorsHappened) optional.push([{ text: ' · no errors', dim: true }]);
+  if (!info.loadFinished) optional.push([{ text: ` · mean ${formatRate(info.rpsMean)}`, dim: true }]);
+  for (const part of optional) {
+    if (lineWidth(third) + lineWidth(part) > width) break;
+    third.push(...part);
+  }
+
+  const c = info.counts;
+  const fourth: Line = [
+    { text: `responses ${formatCount(c.completed)} · ok ${formatCount(c.ok)} · ` },
+    ...allErrors(c),
+  ];
+
+  const all = lines >= 4 ? [first, second, third, fourth] : lines === 3 ? [first, second, third] : [first, third];
+  return all.slice(0, lines).map((l) => fitLine(l, width));
+}
+
+export interface HeaderProps {
+  /** What to show; see `headerInfo(state)`. */
+  readonly info: HeaderInfo;
+  /** Columns available. */
+  readonly widthColumns: number;
+  /** Lines to use, 1 to 4 (see `headerLines`). */
+  readonly lines: number;
+}
+
+/** The top of the screen: what runs, where, how far along, how fast, what failed. */
+export function Header({ info, widthColumns, lines }: HeaderProps): React.JSX.Element {
+  return (
+    <Box flexDirection="column" width={widthColumns}>
+      {headerLines(info, widthColumns, lines).map((line, k) => (
+        <TextLine key={k} line={line} />
+      ))}
+    </Box>
+  );
+}

@@ -1,0 +1,104 @@
+import { summarizeMs } from '../src/load/histogram.js';
+import type { ShapeCount, SessionState } from '../src/session/state.js';
+import { sanitizeForTerminal } from '../src/util/sanitize.js';
+import { formatClock, formatCount, formatLatencyMs, formatRate } from './format.js';
+import { formatCommand } from './Header.js';
+import { activeLoadMs, rateWindowMs } from '../src/session/store.js';
+import { lineText, type Line, type Segment } from './line.js';
+
+/**
+ * The final summary, printed after Ink unmounts and by the headless mode: the same lines for
+ * both, styled for the `Summary` component and flattened to plain text by `renderSummaryText`.
+ */
+
+const END_TEXT: Readonly<Record<string, string>> = {
+  completed: 'completed',
+  quit: 'stopped (q)',
+  interrupted: 'interrupted',
+  'server-exited': 'server exited',
+  error: 'failed',
+};
+
+function shapeText(s: ShapeCount | null): string {
+  return s === null ? '—' : `${s.processes} / ${s.threads}`;
+}
+
+const label = (name: string): Segment => ({ text: `  ${name.padEnd(10)}`, dim: true });
+
+export function summaryLines(state: SessionState): Line[] {
+  const config = state.config;
+  const counts = state.load.totals ?? state.load.counts;
+  const elapsed = activeLoadMs(state);
+  const rateWindow = rateWindowMs(state);
+  const lat = summarizeMs(state.load.cumulative);
+  const how = state.ended !== null ? END_TEXT[state.ended] ?? state.ended : state.phase;
+  const settings = [
+    config?.workers != null ? `${config.workers} workers` : null,
+    config?.threads != null ? `${config.threads} threads` : null,
+  ].filter((s): s is string => s !== null);
+
+  const lines: Line[] = [];
+  lines.push([
+    { text: 'watchload · ', dim: true },
+    { text: config?.model ?? '—', bold: true },
+    { text: settings.length > 0 ? ` · ${settings.join(' · ')}` : '' },
+    { text: ` · ${how} after ${formatClock(state.nowMs)}` },
+  ]);
+  if (state.server !== null) {
+    lines.push([label('command'), { text: formatCommand(state.server.command) }]);
+    lines.push([label('url'), { text: sanitizeForTerminal(state.server.url) }]);
+  }
+  if (config !== null) {
+    const bound = config.requests !== null ? `${formatCount(config.requests)} requests` : config.durationS !== null ? `${config.durationS} s` : 'unbounded';
+    lines.push([label('load'), { text: `-c ${config.connections} · ${bound} · delay ${formatLatencyMs(config.delayS * 1000)}` }]);
+  }
+  const rps = rateWindow > 0 ? (counts.completed * 1000) / rateWindow : null;
+  lines.push([
+    label('requests'),
+    { text: `${formatCount(counts.completed)} responses · ${formatCount(counts.ok)} ok · ${formatRate(rps)} req/s over ${(elapsed / 1000).toFixed(1)} s` },
+  ]);
+  const kinds: Array<[number, string, string, string]> = [
+    [counts.timeouts, 'timeout', 'timeouts', 'red'],
+    [counts.non2xx, 'non-2xx', 'non-2xx', 'yellow'],
+    [counts.errors, 'conn error', 'conn errors', 'red'],
+    [counts.resets, 'reset', 'resets', 'red'],
+  ];
+  const errors: Segment[] = [label('errors')];
+  kinds.forEach(([n, one, many, color], k) => {
+    if (k > 0) errors.push({ text: ' · ' });
+    const text = `${formatCount(n)} ${n === 1 ? one : many}`;
+    errors.push(n > 0 ? { text, color, bold: true } : { text });
+  });
+  lines.push(errors);
+  // Two latency lines so that each fits 80 columns.
+  lines.push([
+    label('latency'),
+    {
+      text: [
+        `p50 ${formatLatencyMs(lat.p50)}`,
+        `p90 ${formatLatencyMs(lat.p90)}`,
+        `p99 ${formatLatencyMs(lat.p99)}`,
+        `p99.9 ${formatLatencyMs(lat.p999)}`,
+      ].join(' · '),
+    },
+  ]);
+  lines.push([label(''), { text: `max ${formatLatencyMs(lat.max)} · mean ${formatLatencyMs(lat.mean)}` }]);
+  lines.push([
+    label('shape'),
+    {
+      text: `processes / threads: before ${shapeText(state.shape.before)} · peak ${shapeText(state.shape.peak)} · after ${shapeText(state.shape.after)}`,
+    },
+  ]);
+  const exited = state.server?.exited;
+  if (exited && !exited.expected) {
+    const how = exited.signal !== null ? `signal ${exited.signal}` : `code ${exited.code}`;
+    lines.push([label('server'), { text: `exited on its own (${how})`, color: 'red', bold: true }]);
+    for (const l of exited.stderrTail) lines.push([{ text: `  │ ${sanitizeForTerminal(l)}`, dim: true }]);
+  }
+  return lines;
+}
+
+/** The summary as plain text, no colour codes, lines joined by `\n` (no trailing newline). */
+export function renderSummaryText(state: SessionState): string {
+  return summaryLines(state).map(lineText).join('\n');
+}

@@ -1,0 +1,524 @@
+import type { ProcessSample, Snapshot, ThreadSample } from '../src/proc/types.js';
+import type { ThreadChange } from '../src/session/state.js';
+import { sanitizeForTerminal } from '../src/util/sanitize.js';
+import { formatCount, formatCpuPercent, formatRssBytes } from './format.js';
+import { fitLine, lineText, type Line, type Segment } from './line.js';
+import { displayWidth, padEnd, padStart, truncateEnd } from './text.js';
+
+/**
+ * The view math of the thread pane (`top -H` for the server's tree): which rows fit in the
+ * budget and what each says. Pure: a Snapshot and the recent births/deaths in, lines out.
+ *
+ * When every thread does not fit, threads of a process are folded, the same way for every
+ * process (so that workers that look alike also read alike), at the most detailed level that
+ * fits (rows left over then give the first processes the next finer level):
+ *   'all'       one row per thread;
+ *   'grouped'   threads with the same label, state and wait collapse into `4× node·V8 platform`;
+ *   'by-wait'   threads with the same state and wait collapse, whatever their label (but
+ *               the main thread keeps its own row);
+ *   'busy'      only threads worth a look (running, in D, zombie, using CPU, just born), by wait;
+ *   'processes' process rows only, each with its thread summary (`7 thr: 1 R, 6 S`);
+ * and if the process rows alone do not fit, the first ones and `… N more processes`.
+ */
+
+export const DETAIL_LEVELS = ['processes', 'busy', 'by-wait', 'grouped', 'all'] as const;
+export type Detail = (typeof DETAIL_LEVELS)[number];
+
+/** Threads born this recently get a green `+`. */
+export const BORN_HIGHLIGHT_MS = 2000;
+/** Threads that died this recently are listed in red (the store keeps them 2 s: CHANGE_TTL_MS). */
+export const DIED_SHOW_MS = 2000;
+
+/** One row under a process: a thread, or several that look the same. */
+export interface ThreadEntry {
+  /** Ascending; one tid for a plain thread row. */
+  readonly tids: readonly number[];
+  /** Sanitized; `node·V8 platform` for a Node thread whose role is known. */
+  readonly label: string;
+  readonly state: string;
+  readonly waitLabel: string;
+  /** The raw kernel symbol it sleeps in, when all members share it; '' otherwise. */
+  readonly wchan: string;
+  /** Sum over the members; null when none has been seen twice yet. */
+  readonly cpuPercent: number | null;
+  /** The CPU a single running thread last ran on; null for groups. */
+  readonly lastCpu: number | null;
+  /** How many members were born within the highlight window. */
+  readonly bornCount: number;
+}
+
+export interface ProcessView {
+  readonly pid: number;
+  /** 0 for the root, 1 for its children, and so on. */
+  readonly depth: number;
+  /** Sanitized comm. */
+  readonly name: string;
+  readonly rssBytes: number;
+  readonly cpuPercent: number | null;
+  readonly threadCount: number;
+  /** Threads per state letter, running first. */
+  readonly states: ReadonlyArray<readonly [string, number]>;
+  /** The process itself appeared within the highlight window. */
+  readonly born: boolean;
+  /** The rows under the process at the plan's detail. */
+  readonly entries: readonly ThreadEntry[];
+}
+
+export interface ThreadTotals {
+  readonly processes: number;
+  readonly threads: number;
+  /** Threads per state letter, running first. */
+  readonly states: ReadonlyArray<readonly [string, number]>;
+  readonly cpuPercent: number | null;
+  readonly born: number;
+  readonly died: number;
+}
+
+export interface ThreadPlan {
+  /** The detail every process gets; some get the next finer one when rows are left over. */
+  readonly detail: Detail;
+  readonly totals: ThreadTotals;
+  readonly processes: readonly ProcessView[];
+  /** Processes left out for lack of rows, and their threads. */
+  readonly hiddenProcesses: number;
+  readonly hiddenThreads: number;
+  readonly showHeader: boolean;
+  /** The deaths to list on the `− died` line; empty when there is no room or none. */
+  readonly died: readonly ThreadChange[];
+  /** What to say instead of the tree (no sample yet, tree gone); null otherwise. */
+  readonly note: string | null;
+}
+
+export interface ThreadPaneInput {
+  readonly snapshot: Snapshot | null;
+  readonly births: readonly ThreadChange[];
+  readonly deaths: readonly ThreadChange[];
+  readonly nowMs: number;
+  readonly bornHighlightMs?: number;
+  readonly diedShowMs?: number;
+}
+
+/** A Node thread is named `node`: say what it is for when the sampler could tell. */
+export function threadLabel(name: string, role: string): string {
+  const clean = sanitizeForTerminal(name);
+  const cleanRole = sanitizeForTerminal(role);
+  return cleanRole === '' ? clean : `${clean}·${cleanRole}`;
+}
+
+/** State letters in reading order: what runs first, what is stuck next, then the sleepers. */
+const STATE_ORDER = ['R', 'D', 'S', 'I', 'T', 't', 'Z', 'X'];
+
+/** How many threads are in each state, in STATE_ORDER (unknown letters last), zeros left out. */
+export function stateCounts(states: readonly string[]): Array<readonly [string, number]> {
+  const counts = new Map<string, number>();
+  for (const s of states) counts.set(s, (counts.get(s) ?? 0) + 1);
+  const rank = (s: string) => (STATE_ORDER.includes(s) ? STATE_ORDER.indexOf(s) : STATE_ORDER.length);
+  return [...counts.entries()].sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/** `1 R, 10 S` (or `1R 10S` when tight). */
+export function stateSummary(states: readonly string[], tight = false): string {
+  return stateCounts(states)
+    .map(([s, n]) => (tight ? `${n}${s}` : `${n} ${s}`))
+    .join(tight ? ' ' : ', ');
+}
+
+/** The root first (the process whose parent is outside the tree), then the others by pid. */
+export function orderProcesses(processes: readonly ProcessSample[]): ProcessSample[] {
+  const pids = new Set(processes.map((p) => p.pid));
+  const root = processes.find((p) => !pids.has(p.ppid)) ?? processes[0];
+  const rest = processes.filter((p) => p !== root).sort((a, b) => a.pid - b.pid);
+  return root === undefined ? [] : [root, ...rest];
+}
+
+function isSleeping(state: string): boolean {
+  return state === 'S' || state === 'I';
+}
+
+/** Worth a row at 'busy' detail: not asleep, using CPU, or new. */
+export function isNotable(thread: ThreadSample, born: boolean): boolean {
+  return !isSleeping(thread.state) || (thread.cpuPercent ?? 0) >= 1 || born;
+}
+
+function commonLabel(labels: readonly string[], names: readonly string[]): string {
+  if (labels.every((l) => l === labels[0])) return labels[0];
+  if (names.every((n) => n === names[0])) return names[0];
+  let prefix = labels[0];
+  for (const l of labels) while (!l.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  return prefix.length >= 2 ? `${prefix}…` : 'threads';
+}
+
+/** A thread with what every level needs computed once per frame. */
+interface PreparedThread {
+  readonly sample: ThreadSample;
+  readonly name: string;
+  readonly label: string;
+  readonly wait: string;
+  readonly born: boolean;
+  readonly notable: boolean;
+}
+
+function prepareThreads(threads: readonly ThreadSample[], bornTids: ReadonlySet<number>): PreparedThread[] {
+  return [...threads]
+    .sort((a, b) => a.tid - b.tid)
+    .map((t) => {
+      const born = bornTids.has(t.tid);
+      return {
+        sample: t,
+        name: sanitizeForTerminal(t.name),
+        label: threadLabel(t.name, t.role),
+        // A running thread waits on nothing, whatever a stale wchan said.
+        wait: t.state === 'R' ? '' : sanitizeForTerminal(t.waitLabel),
+        born,
+        notable: isNotable(t, born),
+      };
+    });
+}
+
+function groupKey(t: PreparedThread, detail: Detail): string {
+  if (detail === 'all') return String(t.sample.tid);
+  if (detail === 'grouped') return `${t.label}\0${t.sample.state}\0${t.wait}`;
+  // The main thread (the event loop) keeps a row of its own even when its wait is shared.
+  return `${t.sample.state}\0${t.wait}\0${t.sample.role === 'main' ? 'main' : ''}`;
+}
+
+function picked(threads: readonly PreparedThread[], detail: Detail): readonly PreparedThread[] {
+  if (detail === 'processes') return [];
+  return detail === 'busy' ? threads.filter((t) => t.notable) : threads;
+}
+
+/** How many rows the threads take at a detail level, without building them. */
+function rowsAt(threads: readonly PreparedThread[], detail: Detail): number {
+  if (detail === 'all') return threads.length;
+  const keys = new Set<string>();
+  for (const t of picked(threads, detail)) keys.add(groupKey(t, detail));
+  return keys.size;
+}
+
+function entriesAt(threads: readonly PreparedThread[], detail: Detail): ThreadEntry[] {
+  const groups = new Map<string, PreparedThread[]>();
+  for (const t of picked(threads, detail)) {
+    const key = groupKey(t, detail);
+    const members = groups.get(key);
+    if (members) members.push(t);
+    else groups.set(key, [t]);
+  }
+  return [...groups.values()].map((members) => {
+    const first = members[0].sample;
+    let cpu: number | null = null;
+    let bornCount = 0;
+    for (const m of members) {
+      if (m.sample.cpuPercent !== null) cpu = (cpu ?? 0) + m.sample.cpuPercent;
+      if (m.born) bornCount++;
+    }
+    return {
+      tids: members.map((m) => m.sample.tid),
+      label: commonLabel(members.map((m) => m.label), members.map((m) => m.name)),
+      state: first.state,
+      waitLabel: members[0].wait,
+      wchan: members.every((m) => m.sample.wchan === first.wchan) ? sanitizeForTerminal(first.wchan) : '',
+      cpuPercent: cpu,
+      lastCpu: members.length === 1 ? first.lastCpu : null,
+      bornCount,
+    };
+  });
+}
+
+/**
+ * The rows under one process at a detail level, in order of their first tid. Threads are
+ * grouped by label+state+wait ('grouped') or by state+wait ('by-wait', 'busy').
+ */
+export function groupThreads(
+  threads: readonly ThreadSample[],
+  detail: Detail,
+  bornTids: ReadonlySet<number>,
+): ThreadEntry[] {
+  return entriesAt(prepareThreads(threads, bornTids), detail);
+}
+
+function recent(changes: readonly ThreadChange[], nowMs: number, windowMs: number): ThreadChange[] {
+  return changes.filter((c) => nowMs - c.tMs <= windowMs);
+}
+
+/** Decides what the pane shows in `rows` lines: never more lines than `rows`. */
+export function planThreadPane(input: ThreadPaneInput, rows: number): ThreadPlan {
+  const bornWindow = input.bornHighlightMs ?? BORN_HIGHLIGHT_MS;
+  const born = recent(input.births, input.nowMs, bornWindow);
+  const died = recent(input.deaths, input.nowMs, input.diedShowMs ?? DIED_SHOW_MS);
+  const bornTids = new Set(born.map((c) => c.tid));
+  const processes = orderProcesses(input.snapshot?.processes ?? []);
+  const allThreads = processes.flatMap((p) => p.threads);
+  const cpus = processes.map((p) => p.cpuPercent).filter((c): c is number => c !== null);
+  const totals: ThreadTotals = {
+    processes: processes.length,
+    threads: allThreads.length,
+    states: stateCounts(allThreads.map((t) => t.state)),
+    cpuPercent: cpus.length === 0 ? null : cpus.reduce((a, b) => a + b, 0),
+    born: born.length,
+    died: died.length,
+  };
+  const empty = {
+    detail: 'processes' as const,
+    totals,
+    processes: [],
+    hiddenProcesses: 0,
+    hiddenThreads: 0,
+    showHeader: false,
+    died: [],
+  };
+  if (input.snapshot === null) return { ...empty, note: 'waiting for the first sample…' };
+  if (processes.length === 0) return { ...empty, note: 'the server’s process tree is gone' };
+
+  // Title, then the column header when there is room for at least one row below it.
+  const showHeader = rows >= 3;
+  let treeRows = Math.max(0, rows - 1 - (showHeader ? 1 : 0));
+  const showDied = died.length > 0 && treeRows >= processes.length + 1;
+  if (showDied) treeRows -= 1;
+
+  const byPid = new Map(processes.map((p) => [p.pid, p]));
+  const depthOf = (p: ProcessSample): number => {
+    let depth = 0;
+    for (let q = byPid.get(p.ppid); q !== undefined && depth < processes.length; q = byPid.get(q.ppid)) depth++;
+    return depth;
+  };
+  const prepared = processes.map((p) => prepareThreads(p.threads, bornTids));
+  const view = (k: number, detail: Detail): ProcessView => {
+    const p = processes[k];
+    return {
+      pid: p.pid,
+      depth: depthOf(p),
+      name: sanitizeForTerminal(p.name),
+      rssBytes: p.rssBytes,
+      cpuPercent: p.cpuPercent,
+      threadCount: p.threads.length,
+      states: stateCounts(p.threads.map((t) => t.state)),
+      born: born.some((c) => c.pid === p.pid && c.tid === p.pid),
+      entries: entriesAt(prepared[k], detail),
+    };
+  };
+
+  if (processes.length > treeRows) {
+    // Not even one row per process: the first ones, then a line that says what is left out.
+    const shown = Math.max(0, treeRows - 1);
+    const hidden = processes.slice(shown);
+    return {
+      detail: 'processes',
+      totals,
+      processes: processes.slice(0, shown).map((_, k) => view(k, 'processes')),
+      hiddenProcesses: treeRows >= 1 ? hidden.length : 0,
+      hiddenThreads: treeRows >= 1 ? hidden.reduce((n, p) => n + p.threads.length, 0) : 0,
+      showHeader,
+      died: showDied ? died : [],
+      note: null,
+    };
+  }
+  // Rows per process at each level, counted without building the rows.
+  const rowsPer = prepared.map((threads) => DETAIL_LEVELS.map((d) => 1 + rowsAt(threads, d)));
+  const total = (level: number) => rowsPer.reduce((n, r) => n + r[level], 0);
+  let level = DETAIL_LEVELS.length - 1;
+  while (level > 0 && total(level) > treeRows) level--;
+  // Rows left over go to the next level of detail, process by process in display order
+  // (the root first), so a tall pane is not left half empty.
+  const levels = processes.map(() => level);
+  if (level < DETAIL_LEVELS.length - 1) {
+    let used = total(level);
+    for (let k = 0; k < processes.length; k++) {
+      const extra = rowsPer[k][level + 1] - rowsPer[k][level];
+      if (used + extra > treeRows) continue;
+      used += extra;
+      levels[k] = level + 1;
+    }
+  }
+  return {
+    detail: DETAIL_LEVELS[level],
+    totals,
+    processes: processes.map((_, k) => view(k, DETAIL_LEVELS[levels[k]])),
+    hiddenProcesses: 0,
+    hiddenThreads: 0,
+    showHeader,
+    died: showDied ? died : [],
+    note: null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lines
+
+/** Column widths of the pane at `width` columns. */
+export interface ThreadColumns {
+  /** PID of a process, or an indented TID, with the `+` mark. */
+  readonly id: number;
+  readonly name: number;
+  /** RSS for a process, what a sleeping thread waits on. */
+  readonly last: number;
+}
+
+/** Fixed part of a row: id(10) sp name sp S sp %CPU(5) sp sp last. */
+const FIXED_COLUMNS = 10 + 1 + 1 + 1 + 1 + 5 + 2;
+
+export function threadColumns(width: number): ThreadColumns {
+  const flexible = Math.max(0, width - FIXED_COLUMNS);
+  // Names get up to 28 columns (a 15-byte comm, a role, a `4× ` prefix, tree indentation);
+  // what is left goes to the wait column, which shows the raw wchan too once it is wide.
+  // The sampler's wait labels are at most 17 columns (`futex (idle/lock)`, `unix socket
+  // write`: src/proc/parse.ts); names get the rest up to 28, and at least 18.
+  const name = Math.min(flexible, Math.max(18, Math.min(28, flexible - 17)));
+  const last = Math.max(0, Math.min(48, flexible - name));
+  return { id: 10, name, last };
+}
+
+/** From this width of the wait column, a wait label is followed by its raw kernel symbol. */
+export const WCHAN_SHOWN_FROM = 32;
+
+/** The Ink colour of a state letter (proc(5)): R runs, D is stuck in the kernel, Z is dead. */
+export function stateStyle(state: string): Omit<Segment, 'text'> {
+  switch (state) {
+    case 'R':
+      return { color: 'green', bold: true };
+    case 'D':
+      return { color: 'yellow', bold: true };
+    case 'Z':
+    case 'X':
+      return { color: 'red', bold: true };
+    case 'T':
+    case 't':
+      return { color: 'yellow' };
+    default:
+      return { dim: true };
+  }
+}
+
+/** The state summary as segments: running counts green, D yellow, Z red, sleepers plain. */
+function stateSegments(counts: ReadonlyArray<readonly [string, number]>, tight = false): Segment[] {
+  const out: Segment[] = [];
+  counts.forEach(([letter, n], k) => {
+    if (k > 0) out.push({ text: tight ? ' ' : ', ' });
+    const style = stateStyle(letter);
+    out.push({ text: tight ? `${n}${letter}` : `${n} ${letter}`, ...(style.dim ? {} : { color: style.color }) });
+  });
+  return out;
+}
+
+function titleLine(plan: ThreadPlan, width: number): Line {
+  const t = plan.totals;
+  const line: Segment[] = [{ text: 'Threads', bold: true }];
+  if (plan.note === null || t.processes > 0) {
+    line.push({ text: ` · ${t.processes} ${t.processes === 1 ? 'process' : 'processes'} · ${formatCount(t.threads)} threads: ` });
+    line.push(...stateSegments(t.states));
+  }
+  const extras: Segment[][] = [];
+  if (t.born > 0) extras.push([{ text: ' · ' }, { text: `+${t.born} new`, color: 'green' }]);
+  if (t.died > 0) extras.push([{ text: ' · ' }, { text: `−${t.died} died`, color: 'red' }]);
+  if (t.cpuPercent !== null) extras.push([{ text: ` · ${formatCpuPercent(t.cpuPercent)}% CPU`, dim: true }]);
+  // Optional parts are added whole or not at all, so the line never ends in a cut number.
+  let used = displayWidth(line.map((s) => s.text).join(''));
+  for (const extra of extras) {
+    const w = displayWidth(extra.map((s) => s.text).join(''));
+    if (used + w > width) break;
+    line.push(...extra);
+    used += w;
+  }
+  return fitLine(line, width);
+}
+
+function headerLine(cols: ThreadColumns, width: number): Line {
+  const text = `${padEnd('PID/TID', cols.id)} ${padEnd('NAME', cols.name)} S ${padStart('%CPU', 5)}  RSS / WAIT`;
+  return fitLine([{ text, dim: true }], width);
+}
+
+function processLine(p: ProcessView, cols: ThreadColumns, width: number): Line {
+  const mark: Segment = p.born ? { text: '+', color: 'green', bold: true } : { text: ' ' };
+  // Children under the root read as a tree: `└ node`, `  └ node`.
+  const indent = p.depth === 0 ? '' : `${'  '.repeat(Math.min(p.depth, 4) - 1)}└ `;
+  const name = indent + p.name;
+  // `7 thr: 1 R, 6 S`, or `7 thr 1R 6S`, or `7 thr`, whichever fits beside the name.
+  const full = `${p.threadCount} thr: ${lineText(stateSegments(p.states))}`;
+  const medium = `${p.threadCount} thr ${lineText(stateSegments(p.states, true))}`;
+  const short = `${p.threadCount} thr`;
+  const nameWidth = displayWidth(name);
+  let nameCell: Segment[];
+  if (nameWidth + 2 + displayWidth(full) <= cols.name) {
+    nameCell = [{ text: indent, dim: true }, { text: p.name, bold: true }, { text: '  ' }, ...[{ text: `${p.threadCount} thr: ` }, ...stateSegments(p.states)]];
+  } else if (nameWidth + 2 + medium.length <= cols.name) {
+    nameCell = [{ text: indent, dim: true }, { text: p.name, bold: true }, { text: `  ${p.threadCount} thr ` }, ...stateSegments(p.states, true)];
+  } else if (nameWidth + 2 + short.length <= cols.name) {
+    nameCell = [{ text: indent, dim: true }, { text: p.name, bold: true }, { text: `  ${short}` }];
+  } else {
+    nameCell = [{ text: truncateEnd(name, cols.name), bold: true }];
+  }
+  const cellWidth = displayWidth(nameCell.map((s) => s.text).join(''));
+  return fitLine(
+    [
+      mark,
+      { text: padEnd(String(p.pid), cols.id - 1), bold: true },
+      { text: ' ' },
+      ...nameCell,
+      { text: ' '.repeat(cols.name - cellWidth) + '   ' },
+      { text: padStart(formatCpuPercent(p.cpuPercent), 5) },
+      { text: '  ' },
+      { text: formatRssBytes(p.rssBytes), dim: true },
+    ],
+    width,
+  );
+}
+
+function threadLine(e: ThreadEntry, cols: ThreadColumns, width: number): Line {
+  const group = e.tids.length > 1;
+  // A new thread: `+4251`; a group with new members: `+3` (how many of them are new).
+  const mark: Segment = e.bornCount > 0 ? { text: '+', color: 'green', bold: true } : { text: ' ' };
+  const id = group ? (e.bornCount > 0 ? String(e.bornCount) : '') : String(e.tids[0]);
+  const label = group ? `${e.tids.length}× ${e.label}` : e.label;
+  const running = e.state === 'R';
+  const last = running ? (e.lastCpu === null ? '' : `on cpu ${e.lastCpu}`) : e.waitLabel;
+  const symbol = !running && cols.last >= WCHAN_SHOWN_FROM && e.wchan !== '' && e.wchan !== e.waitLabel ? e.wchan : '';
+  const line: Segment[] = [
+    { text: '  ' },
+    mark,
+    { text: padEnd(id, cols.id - 3), ...(e.bornCount > 0 ? { color: 'green' } : {}) },
+    { text: ' ' },
+    { text: padEnd(label, cols.name) },
+    { text: ' ' },
+    { text: e.state, ...stateStyle(e.state) },
+    { text: ' ' },
+    { text: padStart(formatCpuPercent(e.cpuPercent), 5), ...(running ? { color: 'green' } : {}) },
+  ];
+  if (last !== '' && cols.last > 0) line.push({ text: '  ' }, { text: last });
+  if (symbol !== '') line.push({ text: ` ${symbol}`, dim: true });
+  return fitLine(line, width);
+}
+
+function diedLine(died: readonly ThreadChange[], width: number): Line {
+  // `−3 died: 2× node·libuv pool (pid 4243), node (pid 4250)`
+  const groups = new Map<string, { pid: number; label: string; n: number }>();
+  for (const d of died) {
+    const label = threadLabel(d.name, d.role);
+    const key = `${d.pid}\0${label}`;
+    const g = groups.get(key);
+    if (g) g.n += 1;
+    else groups.set(key, { pid: d.pid, label, n: 1 });
+  }
+  const parts = [...groups.values()].map((g) => `${g.n > 1 ? `${g.n}× ` : ''}${g.label} (pid ${g.pid})`);
+  return fitLine([{ text: `−${died.length} died: ${parts.join(', ')}`, color: 'red' }], width);
+}
+
+/** The pane's lines for a plan at `width` columns. */
+export function threadPaneLines(plan: ThreadPlan, width: number, rows: number): Line[] {
+  if (rows <= 0) return [];
+  const cols = threadColumns(width);
+  const lines: Line[] = [titleLine(plan, width)];
+  if (plan.note !== null) {
+    if (rows >= 2) lines.push(fitLine([{ text: plan.note, dim: true }], width));
+    return lines;
+  }
+  if (plan.showHeader) lines.push(headerLine(cols, width));
+  for (const p of plan.processes) {
+    lines.push(processLine(p, cols, width));
+    for (const e of p.entries) lines.push(threadLine(e, cols, width));
+  }
+  if (plan.hiddenProcesses > 0) {
+    const text = `… ${plan.hiddenProcesses} more ${plan.hiddenProcesses === 1 ? 'process' : 'processes'} (${formatCount(plan.hiddenThreads)} threads)`;
+    lines.push(fitLine([{ text, dim: true }], width));
+  }
+  if (plan.died.length > 0) lines.push(diedLine(plan.died, width));
+  return lines.slice(0, rows);
+}

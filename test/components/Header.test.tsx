@@ -1,0 +1,134 @@
+import React from 'react';
+import { describe, expect, it } from 'vitest';
+import { render } from 'ink-testing-library';
+import { Header, formatCommand, headerInfo, headerLines, progressBar, progressFraction, wholeSecondsRps } from '../../components/Header.js';
+import { lineWidth } from '../../components/line.js';
+import { activeLoadMs } from '../../src/session/store.js';
+import type { SessionState } from '../../src/session/state.js';
+import { BASE_STATE } from './fixtures.js';
+import { frameLines } from './render.js';
+
+const ZERO = { completed: 0, ok: 0, non2xx: 0, timeouts: 0, errors: 0, resets: 0 };
+
+function frame(state: SessionState, width: number, lines: number): string[] {
+  const { lastFrame, unmount } = render(<Header info={headerInfo(state)} widthColumns={width} lines={lines} />);
+  const out = frameLines(lastFrame() ?? '');
+  unmount();
+  return out;
+}
+
+const PAUSED_WITH_ERRORS: SessionState = {
+  ...BASE_STATE,
+  phase: 'paused',
+  load: { ...BASE_STATE.load, pausedSinceMs: 13_000, counts: { ...BASE_STATE.load.counts, timeouts: 3, non2xx: 12, resets: 1 } },
+};
+
+describe('Header frames', () => {
+  it('loading, 4 lines at 80 columns', () => {
+    expect(frame(BASE_STATE, 80, 4)).toEqual([
+      'cluster · 4 workers · -c 50 · http://127.0.0.1:41234/              loading  0:14',
+      '$ node /work/main/dist/src/models/servers/cluster.js --workers 4 --port 41234',
+      '▕███████▍          ▏  40% 12/30 s · 2,972 req · 248 req/s · mean 244',
+      'responses 2,972 · ok 2,972 · timeouts 0 · non-2xx 0 · conn errors 0 · resets 0',
+    ]);
+  });
+
+  it('paused with errors, 4 lines: every kind counted apart', () => {
+    expect(frame(PAUSED_WITH_ERRORS, 80, 4)).toEqual([
+      'cluster · 4 workers · -c 50 · http://127.0.0.1:41234/               paused  0:14',
+      '$ node /work/main/dist/src/models/servers/cluster.js --workers 4 --port 41234',
+      '▕██████▋           ▏  36% 11/30 s · 2,975 req · 248 req/s · mean 270',
+      'responses 2,972 · ok 2,972 · timeouts 3 · non-2xx 12 · conn errors 0 · resets 1',
+    ]);
+  });
+
+  it('paused with errors, 3 lines: the errors move up, before anything optional', () => {
+    expect(frame(PAUSED_WITH_ERRORS, 80, 3)).toEqual([
+      'cluster · 4 workers · -c 50 · http://127.0.0.1:41234/               paused  0:14',
+      '$ node /work/main/dist/src/models/servers/cluster.js --workers 4 --port 41234',
+      '▕███▋      ▏  36% 3 timeouts · 12 non-2xx · 1 reset · 248 req/s',
+    ]);
+  });
+
+  it('a request-bounded run in 2 lines at 60 columns', () => {
+    const state: SessionState = { ...BASE_STATE, config: { ...BASE_STATE.config!, requests: 5_000, durationS: null } };
+    expect(frame(state, 60, 2)).toEqual([
+      'cluster · 4 workers · http://127.0.0.1:41234/  loading  0:14',
+      '▕██████    ▏  59% 2,972/5,000 req · 248 req/s · no errors',
+    ]);
+  });
+
+  it('before the server is up', () => {
+    const state: SessionState = {
+      ...BASE_STATE,
+      phase: 'starting',
+      server: null,
+      nowMs: 300,
+      load: { ...BASE_STATE.load, startedAtMs: null, rpsPerSecond: [], counts: ZERO },
+    };
+    expect(frame(state, 80, 4)).toEqual([
+      'cluster · 4 workers · -c 50 · delay 200 ms                        starting  0:00',
+      '$ starting the server…',
+      '▕                  ▏   0% 0/30 s · 0 req · — req/s · mean —',
+      'responses 0 · ok 0 · timeouts 0 · non-2xx 0 · conn errors 0 · resets 0',
+    ]);
+  });
+
+  it('after the load: the mean rate only', () => {
+    const state: SessionState = { ...BASE_STATE, phase: 'done', nowMs: 33_000, load: { ...BASE_STATE.load, finishedAtMs: 32_000 } };
+    expect(frame(state, 80, 4).slice(2, 3)).toEqual(['▕██████████████████▏ 100% 30/30 s · 2,972 req · 99.1 req/s mean']);
+  });
+
+  it('never prints escape codes from the command line', () => {
+    const state: SessionState = { ...BASE_STATE, server: { ...BASE_STATE.server!, command: ['node', '\x1b]0;pwned\x07app.js', '\x1b[2J'] } };
+    expect(frame(state, 80, 4)[1]).toBe("$ node app.js ''");
+  });
+
+  it('keeps every line within the width', () => {
+    for (const width of [20, 40, 60, 80, 120, 200])
+      for (const lines of [1, 2, 3, 4])
+        for (const line of headerLines(headerInfo(PAUSED_WITH_ERRORS), width, lines)) expect(lineWidth(line)).toBeLessThanOrEqual(width);
+  });
+});
+
+describe('header math', () => {
+  const load = BASE_STATE.load;
+  it.each([
+    ['not started', { ...load, startedAtMs: null }, 14_200, 0],
+    ['running', load, 14_200, 12_200],
+    ['paused now', { ...load, pausedSinceMs: 13_000 }, 14_200, 11_000],
+    ['paused before', { ...load, pausedTotalMs: 2_000 }, 14_200, 10_200],
+    ['finished', { ...load, finishedAtMs: 10_000, pausedTotalMs: 1_000 }, 14_200, 7_000],
+  ])('activeLoadMs: %s', (_name, l, now, ms) => expect(activeLoadMs({ ...BASE_STATE, load: l, nowMs: now })).toBe(ms));
+
+  it.each([
+    ['not started', { ...load, startedAtMs: null, rpsPerSecond: [5] }, 14_200, []],
+    ['the running second left out', { ...load, rpsPerSecond: [...load.rpsPerSecond, 60] }, 14_200, load.rpsPerSecond],
+    ['all whole', load, 14_200, load.rpsPerSecond],
+    ['the last fraction after the end left out', { ...load, finishedAtMs: 5_500, rpsPerSecond: [168, 243, 249, 120] }, 9_000, [168, 243, 249]],
+  ])('wholeSecondsRps: %s', (_name, l, now, rps) => expect(wholeSecondsRps(l, now)).toEqual(rps));
+
+  it.each([
+    [{ requestsDone: 500, requestsTotal: 2_000, loadElapsedMs: 0, loadDurationMs: null }, 0.25],
+    [{ requestsDone: 2_500, requestsTotal: 2_000, loadElapsedMs: 0, loadDurationMs: null }, 1],
+    [{ requestsDone: 0, requestsTotal: null, loadElapsedMs: 12_000, loadDurationMs: 30_000 }, 0.4],
+    [{ requestsDone: 0, requestsTotal: null, loadElapsedMs: 12_000, loadDurationMs: null }, null],
+  ])('progressFraction(%j) = %s', (info, f) => expect(progressFraction(info)).toBe(f));
+
+  it.each([
+    [0, 10, '▕        ▏'],
+    [0.5, 10, '▕████    ▏'],
+    [0.53, 10, '▕████▎   ▏'],
+    [1, 10, '▕████████▏'],
+    [2, 6, '▕████▏'],
+  ])('progressBar(%d, %d) = %s', (f, w, bar) => {
+    expect(progressBar(f, w)).toBe(bar);
+    expect([...bar].length).toBe(w);
+  });
+
+  it.each([
+    [['node', 'app.js', '--port', '8000'], 'node app.js --port 8000'],
+    [['gunicorn', '-w 2', "it's"], `gunicorn '-w 2' 'it'\\''s'`],
+    [['sh', '-c', ''], `sh -c ''`],
+  ])('formatCommand(%j)', (argv, text) => expect(formatCommand(argv)).toBe(text));
+});

@@ -1,0 +1,86 @@
+import React from 'react';
+import { describe, expect, it, vi } from 'vitest';
+import { render } from 'ink-testing-library';
+import { LiveApp } from '../../components/LiveApp.js';
+import { keyAction, uiReducer } from '../../components/keys.js';
+import type { SessionState } from '../../src/session/state.js';
+import { BASE_STATE } from './fixtures.js';
+import { stripAnsi } from './render.js';
+
+function fakeStore(initial: SessionState) {
+  let state = initial;
+  const listeners = new Set<(s: SessionState) => void>();
+  return {
+    getState: () => state,
+    subscribe(listener: (s: SessionState) => void) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    publish(next: SessionState) {
+      state = next;
+      for (const l of listeners) l(next);
+    },
+    listeners,
+  };
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
+
+describe('keyAction', () => {
+  it.each([
+    ['q', {}, false, 'session/quit'],
+    ['c', { ctrl: true }, false, 'session/interrupt'],
+    [' ', {}, false, 'load/toggle-pause'],
+    ['?', {}, false, 'ui/toggle-help'],
+    ['', { escape: true }, true, 'ui/close-help'],
+    ['', { escape: true }, false, null],
+    ['x', {}, false, null],
+    ['q', { ctrl: true }, false, null],
+  ])('%j %j (help %s) → %s', (input, key, help, type) => {
+    expect(keyAction(input, key, help)?.type ?? null).toBe(type);
+  });
+
+  it('only the help is UI state', () => {
+    expect(uiReducer({ showHelp: false }, { type: 'ui/toggle-help' })).toEqual({ showHelp: true });
+    expect(uiReducer({ showHelp: true }, { type: 'ui/close-help' })).toEqual({ showHelp: false });
+    const same = { showHelp: true };
+    expect(uiReducer(same, { type: 'session/quit' })).toBe(same);
+  });
+});
+
+describe('LiveApp', () => {
+  it('renders the published state, maps keys to controls, and unsubscribes on unmount', async () => {
+    const store = fakeStore(BASE_STATE);
+    const controls = { quit: vi.fn(), interrupt: vi.fn(), togglePause: vi.fn() };
+    const app = render(<LiveApp store={store} controls={controls} />);
+    const { stdin, unmount } = app;
+    const lastFrame = () => stripAnsi(app.lastFrame() ?? '');
+    await tick();
+    expect(lastFrame()).toContain('Threads · 5 processes · 35 threads');
+
+    store.publish({ ...BASE_STATE, phase: 'paused' });
+    await tick();
+    expect(lastFrame()).toContain('space resume');
+
+    stdin.write('?');
+    await tick();
+    expect(lastFrame()).toContain('q, Ctrl-C');
+    stdin.write('?');
+    await tick();
+    expect(lastFrame()).not.toContain('q, Ctrl-C');
+
+    stdin.write(' ');
+    await tick();
+    expect(controls.togglePause).toHaveBeenCalledTimes(1);
+    stdin.write('\x03');
+    await tick();
+    expect(controls.interrupt).toHaveBeenCalledWith('SIGINT');
+    stdin.write('q');
+    await tick();
+    expect(controls.quit).toHaveBeenCalledTimes(1);
+
+    expect(store.listeners.size).toBe(1);
+    unmount();
+    expect(store.listeners.size).toBe(0);
+  });
+});

@@ -1,0 +1,79 @@
+import React from 'react';
+import { describe, expect, it } from 'vitest';
+import { render } from 'ink-testing-library';
+import { Summary } from '../../components/Summary.js';
+import { renderSummaryText } from '../../components/summary-text.js';
+import type { SessionState } from '../../src/session/state.js';
+import { BASE_STATE } from './fixtures.js';
+import { frameLines } from './render.js';
+
+const FINISHED: SessionState = {
+  ...BASE_STATE,
+  phase: 'done',
+  ended: 'completed',
+  nowMs: 33_000,
+  load: {
+    ...BASE_STATE.load,
+    finishedAtMs: 32_000,
+    totals: { completed: 7_450, ok: 7_440, non2xx: 10, timeouts: 1, errors: 0, resets: 2 },
+  },
+  shape: { ...BASE_STATE.shape, after: { processes: 5, threads: 35 } },
+};
+
+describe('renderSummaryText', () => {
+  it('says everything the run measured, in plain text, each line within 80 columns', () => {
+    for (const line of renderSummaryText(FINISHED).split('\n').slice(2)) expect(line.length).toBeLessThanOrEqual(80);
+    expect(renderSummaryText(FINISHED)).toBe(
+      [
+        'watchload · cluster · 4 workers · completed after 0:33',
+        '  command   node /work/main/dist/src/models/servers/cluster.js --workers 4 --port 41234',
+        '  url       http://127.0.0.1:41234/',
+        '  load      -c 50 · 30 s · delay 200 ms',
+        '  requests  7,450 responses · 7,440 ok · 248 req/s over 30.0 s',
+        '  errors    1 timeout · 10 non-2xx · 0 conn errors · 2 resets',
+        '  latency   p50 201 ms · p90 202 ms · p99 208 ms · p99.9 412 ms',
+        '            max 412 ms · mean 201 ms',
+        '  shape     processes / threads: before 5 / 35 · peak 5 / 35 · after 5 / 35',
+      ].join('\n'),
+    );
+  });
+
+  it('includes why the server died and its last stderr lines, sanitized', () => {
+    const state: SessionState = {
+      ...FINISHED,
+      phase: 'failed',
+      ended: 'server-exited',
+      shape: { before: null, peak: null, after: null },
+      server: { ...FINISHED.server!, exited: { tMs: 5_000, code: 1, signal: null, expected: false, stderrTail: ['at listen', 'Error: \x1b[31mEADDRINUSE\x1b[0m'] } },
+    };
+    const text = renderSummaryText(state);
+    expect(text.split('\n').slice(0, 1)).toEqual(['watchload · cluster · 4 workers · server exited after 0:33']);
+    expect(text.split('\n').slice(-4)).toEqual([
+      '  shape     processes / threads: before — · peak — · after —',
+      '  server    exited on its own (code 1)',
+      '  │ at listen',
+      '  │ Error: EADDRINUSE',
+    ]);
+    expect(text).not.toMatch(/\x1b/);
+  });
+
+  it('before anything ran', () => {
+    const empty: SessionState = { ...BASE_STATE, config: null, server: null, nowMs: 0, load: { ...BASE_STATE.load, startedAtMs: null, cumulative: { valuesUs: [], counts: [] } } };
+    expect(renderSummaryText(empty).split('\n')).toEqual([
+      'watchload · — · loading after 0:00',
+      '  requests  2,972 responses · 2,972 ok · — req/s over 0.0 s',
+      '  errors    0 timeouts · 0 non-2xx · 0 conn errors · 0 resets',
+      '  latency   p50 — · p90 — · p99 — · p99.9 —',
+      '            max — · mean —',
+      '  shape     processes / threads: before 5 / 35 · peak 5 / 35 · after —',
+    ]);
+  });
+});
+
+describe('Summary', () => {
+  it('renders the same lines as the text', () => {
+    const { lastFrame, unmount } = render(<Summary state={FINISHED} />);
+    expect(frameLines(lastFrame() ?? '')).toEqual(renderSummaryText(FINISHED).split('\n'));
+    unmount();
+  });
+});

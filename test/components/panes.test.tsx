@@ -1,0 +1,135 @@
+import React from 'react';
+import { describe, expect, it } from 'vitest';
+import { render } from 'ink-testing-library';
+import { ThreadPane } from '../../components/ThreadPane.js';
+import { LatencyPane } from '../../components/LatencyPane.js';
+import { Sparkline } from '../../components/Sparkline.js';
+import { HelpOverlay, helpLines } from '../../components/HelpOverlay.js';
+import { Footer, footerLine } from '../../components/Footer.js';
+import { lineText } from '../../components/line.js';
+import { BASE_STATE, CUMULATIVE_HISTOGRAM, WINDOW_HISTOGRAM, change, clusterSnapshot } from './fixtures.js';
+import { frameLines } from './render.js';
+
+function frame(element: React.ReactElement): string[] {
+  const { lastFrame, unmount } = render(element);
+  const lines = frameLines(lastFrame() ?? '');
+  unmount();
+  return lines;
+}
+
+describe('ThreadPane', () => {
+  it('renders the cluster with a new thread and two dead ones at 64 × 14', () => {
+    const lines = frame(
+      <ThreadPane
+        snapshot={clusterSnapshot()}
+        births={[change(4257, 4262, 13_500)]}
+        deaths={[change(4264, 4280, 14_000, 'libuv pool'), change(4264, 4281, 14_000, 'libuv pool')]}
+        nowMs={14_200}
+        widthColumns={64}
+        rows={14}
+      />,
+    );
+    expect(lines).toEqual([
+      "Threads · 5 processes · 35 threads: 3 R, 32 S · +1 new · −2 died",
+      "PID/TID    NAME                       S  %CPU  RSS / WAIT",
+      " 4242      node  7 thr: 1 R, 6 S          8.5  52.7 MiB",
+      "   4242    node·main                  R   8.1  on cpu 0",
+      " 4250      └ node  7 thr: 1 R, 6 S       18.8  47.9 MiB",
+      "   4250    node·main                  R  18.4  on cpu 0",
+      " 4257      └ node  7 thr: 7 S             0.0  48.3 MiB",
+      "  +4262    node·V8 platform           S   0.0  futex (idle/lock)",
+      " 4264      └ node  7 thr: 1 R, 6 S       21.6  48.1 MiB",
+      "   4264    node·main                  R  21.2  on cpu 0",
+      " 4271      └ node  7 thr: 7 S             3.9  47.6 MiB",
+      "   4271    node·main                  S   3.5  epoll wait",
+      "−2 died: 2× node·libuv pool (pid 4264)",
+      "",
+    ]);
+  });
+
+  it('takes exactly its rows, however few', () => {
+    for (const rows of [1, 2, 3, 5, 9, 20]) {
+      const lines = frame(<ThreadPane snapshot={clusterSnapshot()} births={[]} deaths={[]} nowMs={0} widthColumns={60} rows={rows} />);
+      expect(lines).toHaveLength(rows);
+    }
+  });
+
+  it('forgets births and deaths older than their windows', () => {
+    const lines = frame(
+      <ThreadPane snapshot={clusterSnapshot()} births={[change(4257, 4262, 1_000)]} deaths={[change(4264, 4280, 1_000)]} nowMs={14_200} widthColumns={64} rows={14} />,
+    );
+    expect(lines.join('\n')).not.toMatch(/[+−]\d/);
+  });
+});
+
+describe('LatencyPane', () => {
+  it('renders table, trends and histogram at 54 × 10', () => {
+    const lines = frame(
+      <LatencyPane
+        windowHistogram={WINDOW_HISTOGRAM}
+        cumulativeHistogram={CUMULATIVE_HISTOGRAM}
+        windowLabel="5 s"
+        rpsPerSecond={BASE_STATE.load.rpsPerSecond}
+        p99MsPerSample={BASE_STATE.timeline.map((p) => p.p99Ms)}
+        widthColumns={54}
+        rows={10}
+      />,
+    );
+    expect(lines).toEqual([
+      'Latency       p50      p90      p99    p99.9      max',
+      'last 5 s   201 ms   202 ms   208 ms   226 ms   251 ms',
+      'all        201 ms   202 ms   208 ms   412 ms   412 ms',
+      'req/s ▆███████████ 248/s',
+      'p99   █████████████████████████████████████████ 212 ms',
+      'histogram · last 5 s · 1,200 responses',
+      '200–250 ms █████████████████████████████████████ 1,199',
+      '250–300 ms ▏                                         1',
+      '300–400 ms                                           0',
+      '400–500 ms                                           0',
+    ]);
+  });
+});
+
+describe('Sparkline', () => {
+  it('draws the newest values that fit', () => {
+    expect(frame(<Sparkline values={[1, 2, 3, 4, 5, 6, 7, 8, 0, 8]} widthColumns={8} />)).toEqual(['▃▄▅▆▇█ █']);
+  });
+});
+
+describe('HelpOverlay and Footer', () => {
+  it('shows the keys in a box', () => {
+    expect(frame(<HelpOverlay widthColumns={80} rows={12} />)).toEqual([
+      '╭──────────────────────────────────────────────────────────────────────────────╮',
+      '│ Keys                                                                         │',
+      '│   q, Ctrl-C  quit: stop the load and the server, print the summary           │',
+      '│   space      pause / resume the load                                         │',
+      '│   ?          show / hide this help                                           │',
+      '│                                                                              │',
+      '│ Thread states (proc(5))                                                      │',
+      '│   R running  S sleeping  D uninterruptible (disk)  Z zombie                  │',
+      '│   + born in the last 2 s  − died in the last 2 s  4× threads folded          │',
+      '│   Node names every thread `node`; after the · comes its role when known.     │',
+      '│                                                                              │',
+      '╰──────────────────────────────────────────────────────────────────────────────╯',
+    ]);
+  });
+
+  it('keeps the keys first when short of rows', () => {
+    expect(frame(<HelpOverlay widthColumns={60} rows={3} />)).toEqual([
+      'Keys',
+      '  q, Ctrl-C  quit: stop the load and the server, print the …',
+      '  space      pause / resume the load',
+    ]);
+    expect(helpLines(200).map(lineText)[1]).toBe('  q, Ctrl-C  quit: stop the load and the server, print the summary');
+  });
+
+  it.each([
+    ['loading', false, 'q quit · space pause · ? help'],
+    ['paused', false, 'q quit · space resume · ? help'],
+    ['done', false, 'q quit · ? help'],
+    ['loading', true, 'q quit · space pause · ? close help'],
+  ] as const)('footer when %s (help %s)', (phase, help, text) => {
+    expect(lineText(footerLine(phase, help, 80))).toBe(text);
+    expect(frame(<Footer phase={phase} showHelp={help} widthColumns={80} />)).toEqual([text]);
+  });
+});
