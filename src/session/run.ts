@@ -125,7 +125,8 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
     dispatch({ type: 'server/spawned', tMs: clock(), pid: started.pid, command: started.argv, url });
     void started.exited.then(({ code, signal }) => {
       dispatch({ type: 'server/exited', tMs: clock(), code, signal, expected: started.stopping, stderrTail: started.outputTail() });
-      if (!started.stopping) end('server-exited', 1);
+      // Before it is ready, waitReady reports the exit itself, with the right words.
+      if (!started.stopping && store.getState().server?.readyAtMs != null) end('server-exited', 1);
     });
 
     if ((await unlessEnded(waitReady(`${url}?delay=0`, started, options.readyTimeoutMs))) === ENDED) return await finish();

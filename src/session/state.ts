@@ -45,7 +45,7 @@ export interface ThreadChange {
   readonly tMs: number;
 }
 
-export type Phase = 'starting' | 'ready' | 'loading' | 'paused' | 'draining' | 'done' | 'failed';
+export type Phase = 'starting' | 'ready' | 'loading' | 'paused' | 'done' | 'failed';
 
 export interface ServerInfo {
   readonly pid: number;

@@ -125,6 +125,10 @@ function reduceSample(state: SessionState, snapshot: Snapshot): SessionState {
       after: state.load.finishedAtMs !== null && state.shape.after === null ? shape : state.shape.after,
     },
     timeline: [...state.timeline, point],
+    // Age the window on samples too: after the load ends no batch comes to push old ones out.
+    load: state.load.window.length > 0 && snapshot.tMs - state.load.window[0].tMs >= WINDOW_MS
+      ? { ...state.load, window: state.load.window.filter((s) => snapshot.tMs - s.tMs < WINDOW_MS) }
+      : state.load,
   };
 }
 
@@ -200,7 +204,8 @@ export function reduce(state: SessionState, event: SessionEvent): SessionState {
       return {
         ...state,
         nowMs,
-        phase: 'draining',
+        // The driver has drained what was on the wire before it reports the end.
+        phase: 'done',
         load: {
           ...state.load,
           finishedAtMs: event.tMs,
@@ -227,6 +232,18 @@ export function activeLoadMs(state: SessionState): number {
   const end = finishedAtMs ?? state.nowMs;
   const pausedNow = pausedSinceMs === null ? 0 : Math.max(0, end - pausedSinceMs);
   return Math.max(0, end - startedAtMs - pausedTotalMs - pausedNow);
+}
+
+/**
+ * The time a closed-loop throughput is measured over. With -d, the configured duration:
+ * each connection sends during it and the requests still on the wire at the deadline
+ * complete and count, as they were sent within it (c / delay exactly, on an ideal server).
+ * With -n, from the first send to the last response, as ab does.
+ */
+export function rateWindowMs(state: SessionState): number {
+  const active = activeLoadMs(state);
+  const durationS = state.config?.durationS ?? null;
+  return durationS === null ? active : Math.min(active, durationS * 1000);
 }
 
 export type Listener = (state: SessionState) => void;

@@ -1,0 +1,124 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { findModel, modelNames, type ModelSpec } from './models/registry.js';
+import type { SessionConfig } from './session/events.js';
+import { UsageError } from './util/errors.js';
+
+/** What the command line asked for, validated. */
+export type CliCommand =
+  | { readonly kind: 'help'; readonly text: string }
+  | { readonly kind: 'models' }
+  | {
+      readonly kind: 'run';
+      readonly model: ModelSpec;
+      readonly config: SessionConfig;
+      readonly port: number | null;
+      readonly json: boolean;
+      readonly tui: boolean;
+      readonly requestTimeoutS: number;
+      readonly readyTimeoutS: number;
+    };
+
+function wholeNumber(min: number, max: number) {
+  return (raw: string): number => {
+    const value = Number(raw);
+    if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    }
+    return value;
+  };
+}
+
+function seconds(min: number, max: number) {
+  return (raw: string): number => {
+    const value = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
+      throw new InvalidArgumentError(`expected seconds from ${min} to ${max}`);
+    }
+    return value;
+  };
+}
+
+const EXAMPLES = `
+Examples:
+  watchload --model cluster --workers 4              a Node cluster under 50 connections for 30 s
+  watchload --model single -c 200 -n 2000 --delay 1  the tutorial's load on one event loop
+  watchload --model cluster --json -d 5              no TUI: the JSON report on stdout
+  watchload models                                   the models and what they show
+
+Keys (TUI): q / Ctrl-C quit, space pause/resume the load, ? help.
+Exit codes: 0 done, 1 runtime failure (server failed or died), 2 usage error, 130 interrupted.`;
+
+function buildProgram(): Command {
+  const program = new Command('watchload')
+    .description('Start an HTTP server under a concurrency model, drive load at it, and watch its processes and threads live beside the latency clients feel.')
+    .usage('[options]\n       watchload models')
+    .addOption(new Option('--model <name>', `concurrency model: ${modelNames().join(', ')}`).default('cluster'))
+    .addOption(new Option('--workers <n>', 'worker processes, for models that have them (default: the model\'s)').argParser(wholeNumber(1, 256)))
+    .addOption(new Option('--threads <n>', 'threads per worker, for models that have them').argParser(wholeNumber(1, 10_000)))
+    .addOption(new Option('-c, --connections <n>', 'concurrent connections (closed loop)').argParser(wholeNumber(1, 10_000)).default(50))
+    .addOption(new Option('-n, --requests <n>', 'total requests to send').argParser(wholeNumber(1, 100_000_000)))
+    .addOption(new Option('-d, --duration <seconds>', 'how long to load (default 30 when -n is not given)').argParser(seconds(0.1, 86_400)))
+    .addOption(new Option('--delay <seconds>', 'upstream delay per request').argParser(seconds(0, 600)).default(0.2))
+    .addOption(new Option('--interval <ms>', 'sampling interval of /proc').argParser(wholeNumber(20, 60_000)).default(250))
+    .addOption(new Option('--port <n>', 'port of the server (default: a free one)').argParser(wholeNumber(1, 65_535)))
+    .addOption(new Option('--timeout <seconds>', 'per-request timeout').argParser(seconds(0.1, 3_600)).default(30))
+    .addOption(new Option('--ready-timeout <seconds>', 'how long the server may take to answer').argParser(seconds(0.1, 600)).default(30))
+    .option('--no-tui', 'plain status lines on stderr instead of the live view')
+    .option('--json', 'print only the JSON report on stdout (implies --no-tui)')
+    .addHelpText('after', EXAMPLES)
+    .helpOption('-h, --help', 'show this help')
+    .allowExcessArguments(true)
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+  return program;
+}
+
+/** Parses argv (without node and script); throws UsageError for anything wrong. */
+export function parseCli(argv: readonly string[]): CliCommand {
+  const program = buildProgram();
+  let helpText = '';
+  program.configureOutput({ writeOut: (text) => (helpText += text), writeErr: () => undefined, outputError: () => undefined });
+  try {
+    program.parse([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help') return { kind: 'help', text: helpText };
+      throw new UsageError(error.message.replace(/^error: /, ''));
+    }
+    throw error;
+  }
+  const [subcommand, ...rest] = program.args;
+  if (subcommand === 'models' && rest.length === 0) return { kind: 'models' };
+  if (subcommand !== undefined) throw new UsageError(`unknown command '${subcommand}' (commands: models)`);
+
+  const options = program.opts<{
+    model: string; workers?: number; threads?: number; connections: number; requests?: number; duration?: number;
+    delay: number; interval: number; port?: number; timeout: number; readyTimeout: number; tui: boolean; json?: boolean;
+  }>();
+  const model = findModel(options.model);
+  if (!model) throw new UsageError(`unknown model '${options.model}' (valid: ${modelNames().join(', ')})`);
+  if (options.workers !== undefined && model.defaults.workers === null) throw new UsageError(`model '${model.name}' has no workers: drop --workers`);
+  if (options.threads !== undefined && model.defaults.threads === null) throw new UsageError(`model '${model.name}' has no thread setting: drop --threads`);
+  if (options.requests !== undefined && options.duration !== undefined) throw new UsageError('give -n/--requests or -d/--duration, not both');
+  const requests = options.requests ?? null;
+  const durationS = requests === null ? options.duration ?? 30 : null;
+  return {
+    kind: 'run',
+    model,
+    config: {
+      model: model.name,
+      workers: options.workers ?? model.defaults.workers,
+      threads: options.threads ?? model.defaults.threads,
+      connections: options.connections,
+      requests,
+      durationS,
+      delayS: options.delay,
+      intervalMs: options.interval,
+    },
+    port: options.port ?? null,
+    json: options.json === true,
+    tui: options.tui && options.json !== true,
+    requestTimeoutS: options.timeout,
+    readyTimeoutS: options.readyTimeout,
+  };
+}

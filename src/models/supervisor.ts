@@ -1,0 +1,169 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RuntimeError } from '../util/errors.js';
+import type { Launch } from './registry.js';
+
+const TAIL_LINES = 20;
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
+
+export interface ExitStatus {
+  readonly code: number | null;
+  readonly signal: string | null;
+}
+
+export interface ServerProcess {
+  readonly pid: number;
+  /** The server's own command line (without the setpriv wrapper). */
+  readonly argv: readonly string[];
+  /** The last lines the server wrote to stdout and stderr. */
+  outputTail(): string[];
+  /** Resolves when the server's own process exits, however it exits. */
+  readonly exited: Promise<ExitStatus>;
+  /** True once stop() was called: an exit after that was asked for. */
+  readonly stopping: boolean;
+  /** Stops the whole process group: stopSignal, then SIGKILL after graceMs. Idempotent. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Live (non-zombie) pids of a process group, from /proc/<pid>/stat field 5 (proc(5)). */
+export function groupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return members;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone between readdir and read
+    }
+    // comm may hold spaces and parentheses: the fields start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const state = fields[0];
+    if (Number(fields[2]) === pgid && state !== 'Z' && state !== 'X') members.push(Number(entry));
+  }
+  return members;
+}
+
+function killGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
+
+/**
+ * Starts a server in its own process group (so one signal reaches its workers) and, where
+ * util-linux's setpriv exists, with a parent-death signal so that it dies with watchload
+ * even when watchload is killed with SIGKILL.
+ */
+export function spawnServer(launch: Launch): ServerProcess {
+  const argv = SETPRIV ? [SETPRIV, '--pdeathsig', 'KILL', '--', ...launch.argv] : [...launch.argv];
+  let child: ChildProcess;
+  try {
+    child = spawn(argv[0], argv.slice(1), {
+      cwd: launch.cwd,
+      env: { ...process.env, ...launch.env },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    throw new RuntimeError(`cannot start ${launch.argv[0]}: ${(error as Error).message}`);
+  }
+  const tail: string[] = [];
+  const partial = { stdout: '', stderr: '' };
+  const collect = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+    const lines = (partial[stream] + chunk.toString('utf8')).split('\n');
+    partial[stream] = lines.pop() ?? '';
+    for (const line of lines) if (line.trim() !== '') tail.push(line);
+    if (tail.length > TAIL_LINES) tail.splice(0, tail.length - TAIL_LINES);
+  };
+  child.stdout?.on('data', collect('stdout'));
+  child.stderr?.on('data', collect('stderr'));
+
+  const exited = new Promise<ExitStatus>((resolve) => {
+    child.once('error', (error) => {
+      tail.push(`cannot start ${launch.argv[0]}: ${error.message}`);
+      resolve({ code: null, signal: null });
+    });
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  const pid = child.pid ?? -1;
+  let stopping = false;
+  let stopped: Promise<void> | null = null;
+
+  return {
+    pid,
+    argv: launch.argv,
+    outputTail: () => [...tail, ...[partial.stderr, partial.stdout].filter((l) => l.trim() !== '')].slice(-TAIL_LINES),
+    exited,
+    get stopping() {
+      return stopping;
+    },
+    stop(graceMs = 3_000) {
+      stopping = true;
+      stopped ??= (async () => {
+        if (pid <= 0) return;
+        killGroup(pid, launch.stopSignal);
+        const deadline = Date.now() + graceMs;
+        while (Date.now() < deadline && groupMembers(pid).length > 0) await sleep(25);
+        if (groupMembers(pid).length > 0) killGroup(pid, 'SIGKILL');
+        const hardDeadline = Date.now() + 2_000;
+        while (Date.now() < hardDeadline && groupMembers(pid).length > 0) await sleep(25);
+        await Promise.race([exited, sleep(1_000)]);
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** One GET; resolves with the status and body, rejects on connection errors. */
+function probe(url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = get(url, { agent: false, timeout: timeoutMs }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on('timeout', () => request.destroy(new Error('timed out')));
+    request.on('error', reject);
+  });
+}
+
+/**
+ * Ready means the app answers a real request with 200, not that a port is open: prefork
+ * masters listen before their workers exist, and a proxy answers 502 until its backend is up.
+ */
+export async function waitReady(url: string, server: ServerProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exit: ExitStatus | null = null;
+  void server.exited.then((status) => (exit = status));
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    if (exit) {
+      const { code, signal } = exit as ExitStatus;
+      throw new RuntimeError(
+        `the server exited before it was ready (${signal ? `signal ${signal}` : `exit code ${code}`})`,
+        server.outputTail(),
+      );
+    }
+    try {
+      const { status, body } = await probe(url, 2_000);
+      if (status === 200) return;
+      last = `HTTP ${status}${body ? `: ${body.trim().slice(0, 80)}` : ''}`;
+    } catch (error) {
+      last = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    }
+    await sleep(50);
+  }
+  throw new RuntimeError(`the server was not ready after ${timeoutMs / 1000} s: GET ${url} (last: ${last})`, server.outputTail());
+}

@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BIN = `${ROOT}bin/watchload.js`;
+
+export interface CliRun {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the built CLI to the end (bounded by timeoutMs, after which it is killed). */
+export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliRun> {
+  const child = startCli(args, options.env);
+  return collect(child, options.timeoutMs ?? 60_000);
+}
+
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess & { output: { stdout: string; stderr: string } } {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }) as ChildProcess & { output: { stdout: string; stderr: string } };
+  child.output = { stdout: '', stderr: '' };
+  child.stdout!.on('data', (chunk) => (child.output.stdout += chunk));
+  child.stderr!.on('data', (chunk) => (child.output.stderr += chunk));
+  return child;
+}
+
+export function collect(child: ChildProcess & { output: { stdout: string; stderr: string } }, timeoutMs: number): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout: child.output.stdout, stderr: child.output.stderr });
+    });
+  });
+}
+
+/** Waits until the predicate holds on the child's output so far, or throws after timeoutMs. */
+export async function waitForOutput(child: { output: { stdout: string; stderr: string } }, predicate: (output: { stdout: string; stderr: string }) => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate(child.output)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for output; stderr so far:\n${child.output.stderr.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Pids of live (non-zombie) processes whose command line contains the text. */
+export function processesMatching(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      if (cmdline.includes(text) && state !== 'Z') pids.push(Number(entry));
+    } catch {
+      // gone between readdir and read
+    }
+  }
+  return pids;
+}
+
+/** True while the pid exists as a live (non-zombie) process. */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Waits (bounded) for every pid to be gone; returns those still alive. */
+export async function survivors(pids: readonly number[], waitMs = 3_000): Promise<number[]> {
+  const deadline = Date.now() + waitMs;
+  let alive = pids.filter(isAlive);
+  while (alive.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    alive = alive.filter(isAlive);
+  }
+  return alive;
+}
