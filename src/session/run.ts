@@ -99,6 +99,13 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
   const onSignal = (signal: NodeJS.Signals) => controls.interrupt(signal);
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const signal of signals) process.on(signal, onSignal);
+  // A bug must not leave a server running or the terminal in raw mode: end the run in order.
+  const onCrash = (caught: unknown) => {
+    error ??= new RuntimeError(`internal error: ${caught instanceof Error ? caught.message : String(caught)}`);
+    end('error', 1);
+  };
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
 
   /** Waits for the step or for the run to end, whichever comes first; false if the run ended. */
   const unlessEnded = <T>(step: Promise<T>): Promise<T | typeof ENDED> =>
@@ -199,6 +206,8 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
       await upstream?.stop();
       store.close();
       for (const signal of signals) process.off(signal, onSignal);
+      process.off('uncaughtException', onCrash);
+      process.off('unhandledRejection', onCrash);
     }
     if (reason === 'server-exited' && !error && server) {
       const exit = store.getState().server?.exited;
