@@ -85,7 +85,8 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
   let paused = false;
 
   const controls: Controls = {
-    quit: () => end('quit', 0),
+    // Quitting once the load has finished is how a held view ends: the run completed.
+    quit: () => end(store.getState().load.finishedAtMs === null ? 'quit' : 'completed', 0),
     interrupt: (signal) => end('interrupted', SIGNAL_EXIT[signal] ?? 130),
     togglePause() {
       const phase = store.getState().phase;

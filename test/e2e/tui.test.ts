@@ -12,7 +12,7 @@ import { ROOT, processesMatching, survivors } from '../helpers/cli.js';
 // A tmux server of its own, on a socket file removed at the end.
 const SOCKET = join(tmpdir(), `watchload-e2e-${process.pid}.tmux`);
 const SERVER_SCRIPTS = 'src/models/servers/node-';
-const tmux = (...args: string[]) => execFileSync('tmux', ['-S', SOCKET, ...args], { encoding: 'utf8' });
+const tmux = (...args: string[]) => execFileSync('tmux', ['-S', SOCKET, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 function startInTmux(session: string, columns: number, rows: number, args: string): void {
   // CI is unset inside: the suite runs with CI=true, which (rightly) turns the TUI off.
@@ -77,7 +77,7 @@ describe('the TUI under tmux', () => {
     tmux('send-keys', '-t', 'q', 'q');
     const after = await waitForScreen('q', (s) => s.includes('EXIT='), 20_000);
     expect(after).toContain('EXIT=0');
-    expect(after).toMatch(/watchload · cluster · 4 workers · stopped \(q\)/);
+    expect(after).toMatch(/watchload · cluster · 4 workers · stopped \(q\) after /);
     expect(after).toMatch(/shape +processes \/ threads: before 5 \/ \d+ · peak 5 \/ \d+ · after 5 \/ \d+/);
   });
 
@@ -99,5 +99,16 @@ describe('the TUI under tmux', () => {
     const after = await waitForScreen('small', (s) => s.includes('EXIT='), 20_000);
     expect(after).toContain('EXIT=130');
     expect(after).toMatch(/interrupted/);
+  });
+
+  it('holds the view after the load, still sampling, until q; then reports a completed run', async () => {
+    startInTmux('held', 100, 30, '--model single -d 2 -c 10 --delay 0.1');
+    const held = await waitForScreen('held', (s) => / done +\d+:\d\d$/m.test(s.split('\n')[0]), 30_000);
+    expect(held).toMatch(/Threads · 1 process/);
+    expect(held).not.toContain('EXIT=');
+    tmux('send-keys', '-t', 'held', 'q');
+    const after = await waitForScreen('held', (s) => s.includes('EXIT='), 20_000);
+    expect(after).toContain('EXIT=0');
+    expect(after).toMatch(/watchload · single · completed after /);
   });
 });
