@@ -360,7 +360,7 @@ export function threadColumns(width: number): ThreadColumns {
   const flexible = Math.max(0, width - FIXED_COLUMNS);
   // Names get up to 28 columns (a 15-byte comm, a role, a `4× ` prefix, tree indentation);
   // what is left goes to the wait column, which shows the raw wchan too once it is wide.
-  // The sampler's wait labels are at most 17 columns (`futex (idle/lock)`, `unix socket
+  // The sampler's wait labels are at most 17 columns (`futex wait`, `unix socket
   // write`: src/proc/parse.ts); names get the rest up to 28, and at least 18.
   const name = Math.min(flexible, Math.max(18, Math.min(28, flexible - 17)));
   const last = Math.max(0, Math.min(48, flexible - name));

@@ -124,9 +124,9 @@ const WAIT_LABELS: ReadonlyMap<string, string> = new Map(Object.entries({
   do_epoll_wait: 'epoll wait', // measured (6.18)
   ep_poll: 'epoll wait', // ≤ 5.x
   // futex(2): pthread mutexes and condition variables; idle pool threads wait here.
-  futex_do_wait: 'futex (idle/lock)', // measured (6.18)
-  futex_wait_queue: 'futex (idle/lock)', // 5.16 – 6.x
-  futex_wait_queue_me: 'futex (idle/lock)', // ≤ 5.15
+  futex_do_wait: 'futex wait', // measured (6.18)
+  futex_wait_queue: 'futex wait', // 5.16 – 6.x
+  futex_wait_queue_me: 'futex wait', // ≤ 5.15
   // accept(2) on a blocking listening socket.
   inet_csk_accept: 'accept', // measured
   // recv on a blocking TCP socket, send into a full socket buffer, and read(2) on a tty all

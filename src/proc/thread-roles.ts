@@ -8,7 +8,7 @@
  * | position       | role               | waits in            | why                                          |
  * | ---            | ---                | ---                 | ---                                          |
  * | tid == pid     | 'main'             | epoll               | the process's main thread and libuv loop     |
- * | 1st other      | 'V8 delayed tasks' | epoll               | NodePlatform starts its delayed-task scheduler first; it runs its own uv loop |
+ * | 1st other      | 'V8 delayed' | epoll               | NodePlatform starts its delayed-task scheduler first; it runs its own uv loop |
  * | next 4         | 'V8 platform'      | futex               | the platform's worker pool (`--v8-pool-size`, default 4), all on one condition variable |
  * | next 1         | 'inspector'        | futex               | the SIGUSR1 start-io thread, parked on a semaphore |
  * | later, epoll   | 'worker thread'    | epoll               | each `new Worker()` adds one thread with its own loop |
@@ -43,7 +43,7 @@ export interface ThreadClue {
   readonly futexKey: number | null;
 }
 
-export type NodeRole = 'main' | 'V8 delayed tasks' | 'V8 platform' | 'inspector' | 'libuv pool' | 'worker thread' | '';
+export type NodeRole = 'main' | 'V8 delayed' | 'V8 platform' | 'inspector' | 'libuv pool' | 'worker thread' | '';
 
 type WaitKind = 'epoll' | 'futex' | 'running' | 'other';
 
@@ -122,7 +122,7 @@ export function nodeThreadRoles(pid: number, cmdline: readonly string[], threads
 
   // The startup block, in creation order; each slot lists the waits that fit it.
   const startup: Array<[NodeRole, readonly WaitKind[]]> = [
-    ['V8 delayed tasks', ['epoll', 'running']],
+    ['V8 delayed', ['epoll', 'running']],
     ...Array.from({ length: poolSize }, (): [NodeRole, WaitKind[]] => ['V8 platform', ['futex', 'running']]),
     ['inspector', ['futex', 'running']],
   ];

@@ -8,7 +8,7 @@ export function thread(tid: number, over: Partial<ThreadSample> = {}): ThreadSam
 }
 
 /**
- * A Node 20 process as src/proc/thread-roles.ts labels it: main, V8 delayed tasks, 4 V8
+ * A Node 20 process as src/proc/thread-roles.ts labels it: main, V8 delayed, 4 V8
  * platform workers, inspector.
  * `busy` puts the main thread on a CPU.
  */
@@ -24,8 +24,8 @@ export function nodeProcess(pid: number, ppid: number, opts: { busy?: number; rs
       wchan: mainState === 'R' ? '' : 'do_epoll_wait',
       waitLabel: mainState === 'R' ? '' : 'epoll wait',
     }),
-    thread(pid + 1, { role: 'V8 delayed tasks', wchan: 'do_epoll_wait', waitLabel: 'epoll wait' }),
-    ...[2, 3, 4, 5].map((k) => thread(pid + k, { role: 'V8 platform', cpuPercent: k === 2 && busy > 0 ? 0.4 : 0, waitLabel: 'futex (idle/lock)' })),
+    thread(pid + 1, { role: 'V8 delayed', wchan: 'do_epoll_wait', waitLabel: 'epoll wait' }),
+    ...[2, 3, 4, 5].map((k) => thread(pid + k, { role: 'V8 platform', cpuPercent: k === 2 && busy > 0 ? 0.4 : 0, waitLabel: 'futex wait' })),
     thread(pid + 6, { role: 'inspector' }),
   ];
   return {
@@ -132,7 +132,7 @@ export function threadExplosion(): ProcessSample {
           name: 'gunicorn',
           state: k % 17 === 0 ? 'R' : 'S',
           cpuPercent: k % 17 === 0 ? 3 : 0,
-          waitLabel: k % 17 === 0 ? '' : k % 3 === 0 ? 'socket read' : 'futex (idle/lock)',
+          waitLabel: k % 17 === 0 ? '' : k % 3 === 0 ? 'socket read' : 'futex wait',
         }),
       ),
     ],
@@ -151,7 +151,7 @@ export function gthreadWorkers(): ProcessSample[] {
     threads: [
       thread(pid, { name: 'gunicorn', role: 'main', waitLabel: 'epoll wait', cpuPercent: 5 }),
       ...Array.from({ length: 50 }, (_, k) =>
-        thread(pid + 1 + k, { name: 'gunicorn', waitLabel: k < 45 ? 'futex (idle/lock)' : 'socket read' }),
+        thread(pid + 1 + k, { name: 'gunicorn', waitLabel: k < 45 ? 'futex wait' : 'socket read' }),
       ),
     ],
   });

@@ -37,7 +37,7 @@ describe('ThreadPane', () => {
       " 4250      └ node  7 thr: 1 R, 6 S       18.8  47.9 MiB",
       "   4250    node·main                  R  18.4  on cpu 0",
       " 4257      └ node  7 thr: 7 S             0.0  48.3 MiB",
-      "  +4262    node·V8 platform           S   0.0  futex (idle/lock)",
+      "  +4262    node·V8 platform           S   0.0  futex wait",
       " 4264      └ node  7 thr: 1 R, 6 S       21.6  48.1 MiB",
       "   4264    node·main                  R  21.2  on cpu 0",
       " 4271      └ node  7 thr: 7 S             3.9  47.6 MiB",

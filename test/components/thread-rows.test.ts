@@ -66,16 +66,16 @@ describe('groupThreads', () => {
       'all',
       [
         '1× node·main R',
-        '1× node·V8 delayed tasks S epoll wait',
-        '1× node·V8 platform S futex (idle/lock)',
-        '1× node·V8 platform S futex (idle/lock)',
-        '1× node·V8 platform S futex (idle/lock)',
-        '1× node·V8 platform S futex (idle/lock)',
+        '1× node·V8 delayed S epoll wait',
+        '1× node·V8 platform S futex wait',
+        '1× node·V8 platform S futex wait',
+        '1× node·V8 platform S futex wait',
+        '1× node·V8 platform S futex wait',
         '1× node·inspector S futex',
       ],
     ],
-    ['grouped', ['1× node·main R', '1× node·V8 delayed tasks S epoll wait', '4× node·V8 platform S futex (idle/lock)', '1× node·inspector S futex']],
-    ['by-wait', ['1× node·main R', '1× node·V8 delayed tasks S epoll wait', '4× node·V8 platform S futex (idle/lock)', '1× node·inspector S futex']],
+    ['grouped', ['1× node·main R', '1× node·V8 delayed S epoll wait', '4× node·V8 platform S futex wait', '1× node·inspector S futex']],
+    ['by-wait', ['1× node·main R', '1× node·V8 delayed S epoll wait', '4× node·V8 platform S futex wait', '1× node·inspector S futex']],
     ['busy', ['1× node·main R']],
     ['processes', []],
   ])('a busy Node worker at %s', (detail, rows) => expect(summary(detail)).toEqual(rows));
@@ -83,15 +83,15 @@ describe('groupThreads', () => {
   it('busy shows nothing of an idle process but what was just born', () => {
     const idle = nodeProcess(4257, 4242);
     expect(summary('busy', [], idle.threads)).toEqual([]);
-    expect(summary('busy', [4262], idle.threads)).toEqual(['1× node·V8 platform S futex (idle/lock)']);
+    expect(summary('busy', [4262], idle.threads)).toEqual(['1× node·V8 platform S futex wait']);
   });
 
   it('by-wait merges what waits alike, except the main thread', () => {
     const idle = nodeProcess(4257, 4242);
     expect(summary('by-wait', [], idle.threads)).toEqual([
       '1× node·main S epoll wait',
-      '1× node·V8 delayed tasks S epoll wait',
-      '4× node·V8 platform S futex (idle/lock)',
+      '1× node·V8 delayed S epoll wait',
+      '4× node·V8 platform S futex wait',
       '1× node·inspector S futex',
     ]);
     const pool = [thread(1, { role: 'main', waitLabel: 'epoll wait' }), thread(2, { role: 'libuv pool' }), thread(3, { role: 'inspector' })];
@@ -126,8 +126,8 @@ describe('planThreadPane', () => {
       'PID/TID    NAME                   S  %CPU  RSS / WAIT',
       ' 4242      node  7 thr: 1 R, 6 S      8.5  52.7 MiB',
       '   4242    node·main              R   8.1  on cpu 0',
-      '   4243    node·V8 delayed tasks  S   0.0  epoll wait',
-      '           4× node·V8 platform    S   0.4  futex (idle/lock)',
+      '   4243    node·V8 delayed        S   0.0  epoll wait',
+      '           4× node·V8 platform    S   0.4  futex wait',
       '   4248    node·inspector         S   0.0  futex',
       ' 4250      └ node  7 thr 1R 6S       18.8  47.9 MiB',
       '   4250    node·main              R  18.4  on cpu 0',
@@ -146,7 +146,7 @@ describe('planThreadPane', () => {
       ' 5000      gunicorn  200 thr         40.0  80.0 MiB',
       '   5000    gunicorn·main          S   0.0  epoll wait',
       '           12× gunicorn           R  36.0',
-      '           124× gunicorn          S   0.0  futex (idle/lock)',
+      '           124× gunicorn          S   0.0  futex wait',
       '           63× gunicorn           S   0.0  socket read',
     ]);
   });
@@ -157,11 +157,11 @@ describe('planThreadPane', () => {
       'PID/TID    NAME                   S  %CPU  RSS / WAIT',
       ' 7000      gunicorn  51 thr: 51 S     5.0  30.0 MiB',
       '   7000    gunicorn·main          S   5.0  epoll wait',
-      '           45× gunicorn           S   0.0  futex (idle/lock)',
+      '           45× gunicorn           S   0.0  futex wait',
       '           5× gunicorn            S   0.0  socket read',
       ' 7100      └ gunicorn  51 thr 51S     5.0  30.0 MiB',
       '   7100    gunicorn·main          S   5.0  epoll wait',
-      '           45× gunicorn           S   0.0  futex (idle/lock)',
+      '           45× gunicorn           S   0.0  futex wait',
       '           5× gunicorn            S   0.0  socket read',
       ' 7200      └ gunicorn  51 thr 51S     5.0  30.0 MiB',
       '   7200    gunicorn·main          S   5.0  epoll wait',
@@ -192,7 +192,7 @@ describe('planThreadPane', () => {
       ' 5000      gunicorn  200 thr         40.0  80.0 MiB',
       '   5000    gunicorn·main          S   0.0  epoll wait',
       '  +1       12× gunicorn           R  36.0',
-      '  +2       124× gunicorn          S   0.0  futex (idle/lock)',
+      '  +2       124× gunicorn          S   0.0  futex wait',
       '           63× gunicorn           S   0.0  socket read',
       '−3 died: 2× node·x (pid 5000), node (pid 4999)',
     ]);
@@ -205,11 +205,11 @@ describe('planThreadPane', () => {
       'PID/TID    NAME                         S  %CPU  RSS / WAIT',
       ' 4242      node  7 thr: 7 S                 0.0  48.2 MiB',
       '   4242    node·main                    S   0.0  epoll wait',
-      '   4243    node·V8 delayed tasks        S   0.0  epoll wait',
-      '   4244    node·V8 platform             S   0.0  futex (idle/lock)',
-      '   4245    node·V8 platform             S   0.0  futex (idle/lock)',
-      '   4246    node·V8 platform             S   0.0  futex (idle/lock)',
-      '  +4247    node·V8 platform             S   0.0  futex (idle/lock)',
+      '   4243    node·V8 delayed              S   0.0  epoll wait',
+      '   4244    node·V8 platform             S   0.0  futex wait',
+      '   4245    node·V8 platform             S   0.0  futex wait',
+      '   4246    node·V8 platform             S   0.0  futex wait',
+      '  +4247    node·V8 platform             S   0.0  futex wait',
       '   4248    node·inspector               S   0.0  futex',
     ]);
   });

@@ -148,9 +148,9 @@ describe('waitLabel', () => {
   it.each([
     ['do_epoll_wait', 'S', 'epoll wait'], // node's loop
     ['ep_poll', 'S', 'epoll wait'], // older kernels
-    ['futex_do_wait', 'S', 'futex (idle/lock)'], // pthread cond/mutex
-    ['futex_wait_queue', 'S', 'futex (idle/lock)'], // 5.16–6.x
-    ['futex_wait_queue_me', 'S', 'futex (idle/lock)'], // ≤ 5.15
+    ['futex_do_wait', 'S', 'futex wait'], // pthread cond/mutex
+    ['futex_wait_queue', 'S', 'futex wait'], // 5.16–6.x
+    ['futex_wait_queue_me', 'S', 'futex wait'], // ≤ 5.15
     ['inet_csk_accept', 'S', 'accept'],
     ['wait_woken', 'S', 'socket/tty wait'], // TCP recv, TCP send, tty read
     ['sk_wait_data', 'S', 'socket read'],

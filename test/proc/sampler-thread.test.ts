@@ -78,7 +78,7 @@ describe('startSamplerThread on a real node process', () => {
     expect(s.processes.map((p) => p.pid)).toEqual([info.pid, info.child]);
     const [root, child] = s.processes;
     expect(root.threads.map((t) => t.tid)).toEqual(before);
-    expect(root.threads.map((t) => t.role)).toEqual(['main', 'V8 delayed tasks', 'V8 platform', 'V8 platform', 'V8 platform', 'V8 platform', 'inspector']);
+    expect(root.threads.map((t) => t.role)).toEqual(['main', 'V8 delayed', 'V8 platform', 'V8 platform', 'V8 platform', 'V8 platform', 'inspector']);
     expect([child.name, child.cmdline, child.threads.length]).toEqual(['sleep', ['/bin/sleep', '60'], 1]);
     expect(child.threads[0].waitLabel).toBe('sleep');
     // RSS: statm pages × the page size the worker found, against status VmRSS (kB).

@@ -75,7 +75,7 @@ const proc = (snapshot: Snapshot, pid: number): ProcessSample => {
 };
 const column = <K extends keyof ProcessSample['threads'][number]>(p: ProcessSample, key: K) => p.threads.map((t) => t[key]);
 
-const NODE_STARTUP = ['main', 'V8 delayed tasks', 'V8 platform', 'V8 platform', 'V8 platform', 'V8 platform', 'inspector'];
+const NODE_STARTUP = ['main', 'V8 delayed', 'V8 platform', 'V8 platform', 'V8 platform', 'V8 platform', 'inspector'];
 const POOL = ['libuv pool', 'libuv pool', 'libuv pool', 'libuv pool'];
 
 describe('sampler over a recorded node:cluster tree, first sample', () => {
@@ -122,7 +122,7 @@ describe('sampler over a recorded node:cluster tree, first sample', () => {
     expect(column(proc(s, WORKER1), 'waitLabel')).toEqual([
       'epoll wait',
       'epoll wait',
-      ...Array<string>(9).fill('futex (idle/lock)'),
+      ...Array<string>(9).fill('futex wait'),
     ]);
   });
 

@@ -16,7 +16,7 @@ const POOL = 0x566f9cc;
 const idleCjs = [epoll(100), epoll(102), futex(103, V8), futex(104, V8), futex(105, V8), futex(106, V8), futex(107, INSPECTOR)];
 const STARTUP = {
   100: 'main',
-  102: 'V8 delayed tasks',
+  102: 'V8 delayed',
   103: 'V8 platform',
   104: 'V8 platform',
   105: 'V8 platform',
@@ -70,7 +70,7 @@ describe('nodeThreadRoles', () => {
     const threads = [epoll(100), epoll(102), futex(103, V8), futex(104, V8), futex(105, INSPECTOR), futex(106, POOL), futex(107, POOL)];
     expect(roles(100, ['node', '--v8-pool-size=2', 'fs.cjs'], threads)).toEqual({
       100: 'main',
-      102: 'V8 delayed tasks',
+      102: 'V8 delayed',
       103: 'V8 platform',
       104: 'V8 platform',
       105: 'inspector',
@@ -100,7 +100,7 @@ describe('nodeThreadRoles', () => {
   });
 
   it('a thread first seen mid-startup: the threads that exist so far get their slots', () => {
-    expect(roles(100, ['node', 'a.js'], [epoll(100), epoll(102), futex(103, V8)])).toEqual({ 100: 'main', 102: 'V8 delayed tasks', 103: 'V8 platform' });
+    expect(roles(100, ['node', 'a.js'], [epoll(100), epoll(102), futex(103, V8)])).toEqual({ 100: 'main', 102: 'V8 delayed', 103: 'V8 platform' });
   });
 
   it('a shape that does not fit gives no labels but main', () => {
