@@ -142,7 +142,14 @@ export function isNotable(thread: ThreadSample, born: boolean): boolean {
 
 function commonLabel(labels: readonly string[], names: readonly string[]): string {
   if (labels.every((l) => l === labels[0])) return labels[0];
-  if (names.every((n) => n === names[0])) return names[0];
+  if (names.every((n) => n === names[0])) {
+    // Same program, several roles (4 V8 platform threads and the inspector wait alike): name
+    // the most common role and count the rest, rather than drop what is known.
+    const counts = new Map<string, number>();
+    for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
+    const [top, topCount] = [...counts].reduce((a, b) => (b[1] > a[1] ? b : a));
+    return top === names[0] ? names[0] : `${top}+${labels.length - topCount}`;
+  }
   let prefix = labels[0];
   for (const l of labels) while (!l.startsWith(prefix)) prefix = prefix.slice(0, -1);
   return prefix.length >= 2 ? `${prefix}…` : 'threads';

@@ -94,8 +94,11 @@ describe('groupThreads', () => {
       '4× node·V8 platform S futex wait',
       '1× node·inspector S futex',
     ]);
-    const pool = [thread(1, { role: 'main', waitLabel: 'epoll wait' }), thread(2, { role: 'libuv pool' }), thread(3, { role: 'inspector' })];
-    expect(summary('by-wait', [], pool)).toEqual(['1× node·main S epoll wait', '2× node S futex']);
+    // Roles that differ are not dropped: the most common one is named, the others counted.
+    const pool = [thread(1, { role: 'main', waitLabel: 'epoll wait' }), thread(2, { role: 'libuv pool' }), thread(3, { role: 'inspector' }), thread(4, { role: 'libuv pool' })];
+    expect(summary('by-wait', [], pool)).toEqual(['1× node·main S epoll wait', '3× node·libuv pool+1 S futex']);
+    const unnamed = [thread(1, { role: 'main', waitLabel: 'epoll wait' }), thread(2, { role: '' }), thread(3, { role: '' })];
+    expect(summary('by-wait', [], unnamed)).toEqual(['1× node·main S epoll wait', '2× node S futex']);
   });
 
   it('sums CPU over a group, keeps null when no member was seen twice, counts the newborn', () => {
