@@ -469,12 +469,24 @@ function processLine(p: ProcessView, cols: ThreadColumns, width: number): Line {
   );
 }
 
+/**
+ * A thread's label in `width` columns. Threads are named after their program (`node·main`):
+ * when the whole label does not fit, the program's name goes first, since the process row
+ * above says it, and only then is the role cut.
+ */
+export function fitLabel(prefix: string, label: string, width: number): string {
+  const whole = prefix + label;
+  if (displayWidth(whole) <= width) return whole;
+  const dot = label.indexOf('·');
+  return truncateEnd(dot < 0 ? whole : prefix + label.slice(dot + 1), width);
+}
+
 function threadLine(e: ThreadEntry, cols: ThreadColumns, width: number): Line {
   const group = e.tids.length > 1;
   // A new thread: `+4251`; a group with new members: `+3` (how many of them are new).
   const mark: Segment = e.bornCount > 0 ? { text: '+', color: 'green', bold: true } : { text: ' ' };
   const id = group ? (e.bornCount > 0 ? String(e.bornCount) : '') : String(e.tids[0]);
-  const label = group ? `${e.tids.length}× ${e.label}` : e.label;
+  const label = fitLabel(group ? `${e.tids.length}× ` : '', e.label, cols.name);
   const running = e.state === 'R';
   const last = running ? (e.lastCpu === null ? '' : `on cpu ${e.lastCpu}`) : e.waitLabel;
   const symbol = !running && cols.last >= WCHAN_SHOWN_FROM && e.wchan !== '' && e.wchan !== e.waitLabel ? e.wchan : '';

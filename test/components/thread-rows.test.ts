@@ -6,6 +6,7 @@ import {
   stateSummary,
   threadColumns,
   threadLabel,
+  fitLabel,
   threadPaneLines,
   type Detail,
 } from '../../components/thread-rows.js';
@@ -31,6 +32,13 @@ describe('labels and summaries', () => {
     ['gunicorn', 'main', 'gunicorn·main'],
     ['\x1b[2Jevil', '\x1b]0;t\x07pool', 'evil·pool'],
   ])('threadLabel(%j, %j) = %s', (name, role, label) => expect(threadLabel(name, role)).toBe(label));
+
+  it.each([
+    ['', 'node·main', 18, 'node·main'],
+    ['5× ', 'node·V8 platform+1', 18, '5× V8 platform+1'],
+    ['', 'node·V8 platform', 10, 'V8 platfo…'],
+    ['', 'python3', 5, 'pyth…'],
+  ])('fitLabel(%j, %j, %d) = %s', (prefix, label, width, fitted) => expect(fitLabel(prefix, label, width)).toBe(fitted));
 
   it.each([
     [['S', 'R', 'S', 'S'], false, '1 R, 3 S'],
