@@ -61,6 +61,7 @@ interface CannonClient extends EventEmitter {
   destroyed: boolean;
   conn: unknown;
   _connect(): void;
+  _doRequest(): void;
   _destroyConnection(): void;
   destroy(): void;
 }
@@ -147,6 +148,24 @@ export function startEngine(config: LoadConfig, clockMs: () => number, callbacks
     client._connect = function reconnectCleanly(this: CannonClient) {
       if (this.conn) this._destroyConnection();
       connect.call(this);
+    };
+    // A server that closes the connection after each response (Werkzeug, uWSGI's
+    // --http-socket: `Connection: close`, or HTTP/1.0 without keep-alive) would get the next
+    // request written on a socket it is closing, and lose it: every other request would read
+    // as a reset. ab and wrk open a new connection then; so does this, before the next send.
+    // llhttp's headers-complete info says whether the connection stays open (shouldKeepAlive).
+    let serverCloses = false;
+    client.on('headers', (info: { shouldKeepAlive?: boolean }) => {
+      serverCloses = info.shouldKeepAlive === false;
+    });
+    const doRequest = client._doRequest;
+    client._doRequest = function sendOnOpenConnection(this: CannonClient) {
+      if (serverCloses && !this.destroyed) {
+        serverCloses = false;
+        this._connect(); // reconnectCleanly: drops the closing socket, then sends on the new one
+        return;
+      }
+      doRequest.call(this);
     };
     client.on('request', () => {
       tally.sent++;

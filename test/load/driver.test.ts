@@ -125,6 +125,19 @@ describe('startLoad', () => {
     expect(tMs).toBeGreaterThanOrEqual(2_000); // two rounds of 1 s timeouts
   });
 
+  it('a server that closes after every response (Connection: close) gets each request on a new connection: no resets', async () => {
+    // Werkzeug's dev server and uWSGI's --http-socket answer like this; ab and wrk reconnect.
+    const s = await server((_req, res) => {
+      res.setHeader('connection', 'close');
+      setTimeout(() => res.end('ok'), 5);
+    });
+    const r = run({ url: s.url, connections: 5, requests: 100 });
+    const { totals } = await r.finished;
+    expect(totals).toEqual({ completed: 100, ok: 100, non2xx: 0, timeouts: 0, errors: 0, resets: 0 });
+    expectConsistent(r, totals);
+    expect(s.received()).toBe(100);
+  });
+
   it('counts connections the server closes without answering as resets, and keeps latencies right', async () => {
     // autocannon itself reports nothing for these (errors stay 0). Every third request is dropped.
     const s = await server(dropping((n) => n % 3 === 0, 20));
