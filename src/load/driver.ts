@@ -56,6 +56,7 @@ export function startLoad(config: LoadConfig, listeners: LoadListeners): LoadHan
       requests: config.requests,
       durationS: config.durationS,
       timeoutS: config.timeoutS,
+      keepAlive: config.keepAlive ?? true,
       batchMs: config.batchMs,
     },
     sessionStartMs: listeners.sessionStartMs,

@@ -155,8 +155,9 @@ export function startEngine(config: LoadConfig, clockMs: () => number, callbacks
     // as a reset. ab and wrk open a new connection then; so does this, before the next send.
     // llhttp's headers-complete info says whether the connection stays open (shouldKeepAlive).
     let serverCloses = false;
+    const keepAlive = config.keepAlive ?? true;
     client.on('headers', (info: { shouldKeepAlive?: boolean }) => {
-      serverCloses = info.shouldKeepAlive === false;
+      serverCloses = info.shouldKeepAlive === false || !keepAlive;
     });
     const doRequest = client._doRequest;
     client._doRequest = function sendOnOpenConnection(this: CannonClient) {

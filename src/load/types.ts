@@ -41,4 +41,11 @@ export interface LoadConfig {
   readonly timeoutS: number;
   /** How often batches are emitted, in milliseconds. */
   readonly batchMs: number;
+  /**
+   * Reuse connections (HTTP/1.1 keep-alive; default true). False opens a new connection for
+   * every request, as ab does without -k: for servers that close connections after each
+   * response without saying so (uWSGI's --http-socket), on which a reused connection loses
+   * the request written just as the server closes it.
+   */
+  readonly keepAlive?: boolean;
 }

@@ -138,6 +138,18 @@ describe('startLoad', () => {
     expect(s.received()).toBe(100);
   });
 
+  it('keepAlive: false opens a new connection for every request, as ab does without -k', async () => {
+    const sockets = new Set<unknown>();
+    const s = await server((req, res) => {
+      sockets.add(req.socket);
+      setTimeout(() => res.end('ok'), 5);
+    });
+    const r = run({ url: s.url, connections: 5, requests: 60, keepAlive: false });
+    const { totals } = await r.finished;
+    expect(totals).toEqual({ completed: 60, ok: 60, non2xx: 0, timeouts: 0, errors: 0, resets: 0 });
+    expect(sockets.size).toBe(60);
+  });
+
   it('counts connections the server closes without answering as resets, and keeps latencies right', async () => {
     // autocannon itself reports nothing for these (errors stay 0). Every third request is dropped.
     const s = await server(dropping((n) => n % 3 === 0, 20));
