@@ -8,6 +8,14 @@ set -euo pipefail
 # tmux drives the TUI in end-to-end tests; setpriv (util-linux) gives servers a parent-death
 # signal; procps gives ps, which tests use to check that nothing outlives a run.
 packages=(tmux util-linux procps)
+# The tutorial's Python servers (issue 3), from Debian's packages: their modules land on
+# /usr/bin/python3, which the models use whatever `python3` is first on PATH. Debian's uWSGI
+# is modular: the python3 and gevent_python3 plugins are separate packages. nginx and
+# PostgreSQL serve --proxy nginx and --db postgres; watchload runs them in a temp prefix,
+# never as the system's services. python3-requests: the tutorial's app calls its upstream with it.
+packages+=(python3-flask gunicorn python3-gevent uwsgi uwsgi-plugin-python3
+  uwsgi-plugin-gevent-python3 nginx python3-psycopg2 python3-psycogreen postgresql
+  python3-requests)
 
 missing=()
 for pkg in "${packages[@]}"; do
@@ -31,5 +39,7 @@ fi
 
 echo "install-servers: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Another apt run (a colleague, unattended-upgrades) may hold dpkg's lock: wait for it.
+apt=(apt-get -o DPkg::Lock::Timeout=300)
+"${sudo[@]}" "${apt[@]}" update -qq
+"${sudo[@]}" "${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { findModel, modelNames, type ModelSpec } from './models/registry.js';
+import { findModel, modelNames, configureModel, type ModelSpec } from './models/registry.js';
 import type { SessionConfig } from './session/events.js';
 import { UsageError } from './util/errors.js';
 
@@ -55,6 +55,8 @@ function buildProgram(): Command {
     .addOption(new Option('--model <name>', `concurrency model: ${modelNames().join(', ')}`).default('cluster'))
     .addOption(new Option('--workers <n>', 'worker processes, for models that have them (default: the model\'s)').argParser(wholeNumber(1, 256)))
     .addOption(new Option('--threads <n>', 'threads per worker, for models that have them').argParser(wholeNumber(1, 10_000)))
+    .addOption(new Option('--async-cores <n>', 'green threads per worker, for the gevent models (uWSGI --gevent, gunicorn --worker-connections)').argParser(wholeNumber(1, 100_000)))
+    .addOption(new Option('--proxy <name>', 'a proxy in front of the server; the load goes to it').choices(['nginx']))
     .addOption(new Option('-c, --connections <n>', 'concurrent connections (closed loop)').argParser(wholeNumber(1, 10_000)).default(50))
     .addOption(new Option('-n, --requests <n>', 'total requests to send').argParser(wholeNumber(1, 100_000_000)))
     .addOption(new Option('-d, --duration <seconds>', 'how long to load (default 30 when -n is not given)').argParser(seconds(0.1, 86_400)))
@@ -63,6 +65,7 @@ function buildProgram(): Command {
     .addOption(new Option('--port <n>', 'port of the server (default: a free one)').argParser(wholeNumber(1, 65_535)))
     .addOption(new Option('--timeout <seconds>', 'per-request timeout').argParser(seconds(0.1, 3_600)).default(30))
     .addOption(new Option('--ready-timeout <seconds>', 'how long the server may take to answer').argParser(seconds(0.1, 600)).default(30))
+    .option('--no-keepalive', 'a new connection for every request, as ab does without -k')
     .option('--no-tui', 'plain status lines on stderr instead of the live view')
     .option('--json', 'print only the JSON report on stdout (implies --no-tui)')
     .addHelpText('after', EXAMPLES)
@@ -92,13 +95,15 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (subcommand !== undefined) throw new UsageError(`unknown command '${subcommand}' (commands: models)`);
 
   const options = program.opts<{
-    model: string; workers?: number; threads?: number; connections: number; requests?: number; duration?: number;
-    delay: number; interval: number; port?: number; timeout: number; readyTimeout: number; tui: boolean; json?: boolean;
+    model: string; workers?: number; threads?: number; asyncCores?: number; proxy?: 'nginx'; connections: number; requests?: number; duration?: number;
+    delay: number; interval: number; port?: number; timeout: number; readyTimeout: number; keepalive: boolean; tui: boolean; json?: boolean;
   }>();
-  const model = findModel(options.model);
-  if (!model) throw new UsageError(`unknown model '${options.model}' (valid: ${modelNames().join(', ')})`);
-  if (options.workers !== undefined && model.defaults.workers === null) throw new UsageError(`model '${model.name}' has no workers: drop --workers`);
-  if (options.threads !== undefined && model.defaults.threads === null) throw new UsageError(`model '${model.name}' has no thread setting: drop --threads`);
+  const spec = findModel(options.model);
+  if (!spec) throw new UsageError(`unknown model '${options.model}' (valid: ${modelNames().join(', ')})`);
+  if (options.workers !== undefined && spec.defaults.workers === null) throw new UsageError(`model '${spec.name}' has no workers: drop --workers`);
+  if (options.threads !== undefined && spec.defaults.threads === null) throw new UsageError(`model '${spec.name}' has no thread setting: drop --threads`);
+  if (options.asyncCores !== undefined && (spec.defaults.asyncCores ?? null) === null) throw new UsageError(`model '${spec.name}' has no async cores: drop --async-cores`);
+  const model = configureModel(spec, { asyncCores: options.asyncCores, proxy: options.proxy ?? null });
   if (options.requests !== undefined && options.duration !== undefined) throw new UsageError('give -n/--requests or -d/--duration, not both');
   const requests = options.requests ?? null;
   const durationS = requests === null ? options.duration ?? 30 : null;
@@ -114,6 +119,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
       durationS,
       delayS: options.delay,
       intervalMs: options.interval,
+      keepAlive: options.keepalive && !(spec.closesConnections === true && !options.proxy),
     },
     port: options.port ?? null,
     json: options.json === true,

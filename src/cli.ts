@@ -1,5 +1,7 @@
 import { parseCli, type CliCommand } from './cli-options.js';
 import { allModels } from './models/registry.js';
+import { renderModelList } from './models/listing.js';
+import { probeHost } from './models/requirements.js';
 import { runSession, type FrontEnd } from './session/run.js';
 import { headlessFrontEnd } from './frontend/headless.js';
 import { renderReport } from './report/render.js';
@@ -7,8 +9,8 @@ import { sanitizeForTerminal } from './util/sanitize.js';
 import { RuntimeError, UsageError } from './util/errors.js';
 
 function printModels(): string {
-  const rows = allModels().map((m) => `  ${m.name.padEnd(12)} ${m.summary}\n  ${''.padEnd(12)} shape: ${m.expectedShape}`);
-  return `Models (watchload --model NAME):\n${rows.join('\n')}\n`;
+  const models = allModels();
+  return renderModelList(models, probeHost(models.flatMap((m) => m.needs ?? [])));
 }
 
 async function chooseFrontEnd(command: Extract<CliCommand, { kind: 'run' }>): Promise<{ frontEnd: FrontEnd; interactive: boolean }> {

@@ -1,5 +1,8 @@
 import { join } from 'node:path';
 import { packageRoot } from '../util/package-root.js';
+import { pythonModels } from './python.js';
+import { binary, DEBIAN, type Need } from './requirements.js';
+import { startCompanions, type BackendProtocol, type CompanionContext, type RunningCompanions } from './companions.js';
 
 /** Where and how a model's server is started. */
 export interface LaunchContext {
@@ -9,6 +12,14 @@ export interface LaunchContext {
   /** Resolved from --workers or the model's default; null when the model has no such knob. */
   readonly workers: number | null;
   readonly threads: number | null;
+  /**
+   * Green threads per worker (--async-cores) for the gevent models; absent means the model's
+   * default. Bound at the command line's edge by withAsyncCores: the session's config does
+   * not carry it, and the server's command line (in the report) shows it.
+   */
+  readonly asyncCores?: number | null;
+  /** What runs beside the server (nginx in front), started before it; absent: nothing. */
+  readonly companions?: RunningCompanions | null;
 }
 
 export interface Launch {
@@ -26,8 +37,27 @@ export interface ModelSpec {
   readonly summary: string;
   /** The shape it should show, in words: what the demo is about. */
   readonly expectedShape: string;
-  /** Default for --workers / --threads; null when the model has no such knob (the flag is then refused). */
-  readonly defaults: { readonly workers: number | null; readonly threads: number | null };
+  /**
+   * Default for --workers / --threads / --async-cores; null when the model has no such knob
+   * (the flag is then refused). asyncCores may be left out: no such knob.
+   */
+  readonly defaults: { readonly workers: number | null; readonly threads: number | null; readonly asyncCores?: number | null };
+  /** What must be on this machine to run it, checked before anything starts. Left out: nothing (Node's models). */
+  readonly needs?: readonly Need[];
+  /** What a proxy in front speaks to it: uWSGI's binary protocol for the uWSGI models, else HTTP. */
+  readonly proxyProtocol?: BackendProtocol;
+  /**
+   * Starts what runs beside the server (--proxy nginx), before the server; the runner passes
+   * the result to launch() and stops it after the server. Absent: nothing runs beside it.
+   */
+  startCompanions?(context: CompanionContext): Promise<RunningCompanions>;
+  /**
+   * True when the server closes every connection after its response without saying so
+   * (uWSGI's --http-socket answers HTTP/1.1 with no `Connection: close`, then closes): a
+   * request sent on the reused connection would be lost as it closes. The load then opens a
+   * connection per request, as the tutorial's ab does; behind a proxy it is not needed.
+   */
+  readonly closesConnections?: boolean;
   /** Path a readiness probe and the load use; the app forwards ?delay to the upstream. */
   readonly path: string;
   launch(context: LaunchContext): Launch;
@@ -55,7 +85,8 @@ const MODELS: readonly ModelSpec[] = [
     family: 'node',
     summary: 'node:cluster: a primary forks N workers up front; they share the port',
     expectedShape: 'prefork: 1 + N processes before the first request, threads flat under load',
-    defaults: { workers: 4, threads: null },
+    defaults: { workers: 4, threads: null, asyncCores: null },
+    needs: [],
     path: '/',
     launch: (context) => nodeServer('node-cluster.cjs', context, ['--workers', String(context.workers)]),
   },
@@ -64,11 +95,43 @@ const MODELS: readonly ModelSpec[] = [
     family: 'node',
     summary: 'one Node process, one event loop',
     expectedShape: '1 process, 7 threads, flat: concurrency without threads',
-    defaults: { workers: null, threads: null },
+    defaults: { workers: null, threads: null, asyncCores: null },
+    needs: [],
     path: '/',
     launch: (context) => nodeServer('node-single.cjs', context),
   },
+  ...pythonModels,
 ];
+
+/** Options of a run that only some models take, bound at the command line's edge. */
+export interface ModelOptions {
+  /** --async-cores; undefined: the model's default. */
+  readonly asyncCores?: number;
+  /** --proxy: a server in front of the model's, where the load goes. */
+  readonly proxy?: 'nginx' | null;
+}
+
+/**
+ * The model with the run's own options bound in: --async-cores into its launch (see
+ * LaunchContext.asyncCores), --proxy as companions started before the server.
+ */
+export function configureModel(model: ModelSpec, options: ModelOptions): ModelSpec {
+  let configured = model;
+  if (options.asyncCores !== undefined) {
+    const asyncCores = options.asyncCores;
+    const base = configured;
+    configured = { ...base, launch: (context) => base.launch({ ...context, asyncCores }) };
+  }
+  if (options.proxy) {
+    const proxy = options.proxy;
+    configured = {
+      ...configured,
+      needs: [...(configured.needs ?? []), binary(DEBIAN.nginx)],
+      startCompanions: (context) => startCompanions({ proxy, backendProtocol: model.proxyProtocol ?? 'http' }, context),
+    };
+  }
+  return configured;
+}
 
 export function modelNames(): string[] {
   return MODELS.map((m) => m.name);

@@ -26,6 +26,7 @@ export interface JsonReport {
     readonly workers: number | null;
     readonly threads: number | null;
     readonly intervalMs: number;
+    readonly keepAlive: boolean;
   };
   readonly load: {
     readonly requests: number;
@@ -75,6 +76,7 @@ export function buildJsonReport(state: SessionState, facts: RunFacts): JsonRepor
       workers: config.workers,
       threads: config.threads,
       intervalMs: config.intervalMs,
+      keepAlive: config.keepAlive,
     },
     load: {
       requests: counts.completed + counts.timeouts + counts.errors + counts.resets,

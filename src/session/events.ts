@@ -11,6 +11,8 @@ export interface SessionConfig {
   readonly durationS: number | null;
   readonly delayS: number;
   readonly intervalMs: number;
+  /** Whether the load reuses connections (false: one per request, as ab without -k). */
+  readonly keepAlive: boolean;
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { ModelSpec } from '../models/registry.js';
 import { spawnServer, waitReady, type ServerProcess } from '../models/supervisor.js';
+import { assertRunnable } from '../models/requirements.js';
+import type { RunningCompanions } from '../models/companions.js';
 import { startUpstream, type Upstream } from '../upstream/upstream.js';
 import { startSamplerThread } from '../proc/sampler-thread.js';
 import { startLoad } from '../load/driver.js';
@@ -78,6 +80,7 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
 
   let upstream: Upstream | null = null;
   let server: ServerProcess | null = null;
+  let companions: RunningCompanions | null = null;
   let sampler: Awaited<ReturnType<typeof startSamplerThread>> | null = null;
   let load: ReturnType<typeof startLoad> | null = null;
   let error: Error | null = null;
@@ -115,19 +118,25 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
   dispatch({ type: 'session/started', tMs: 0, config });
   frontEnd.start(store, controls);
   try {
+    // A missing server, module or plugin: one line naming it, before anything starts.
+    assertRunnable(model);
     upstream = await startUpstream();
     dispatch({ type: 'upstream/ready', tMs: clock(), url: upstream.url });
 
     const port = options.port ?? (await freePort(options.host));
     if (options.port !== null) await assertPortFree(options.port, options.host);
+    // What runs beside the server (nginx in front) starts first and stops after it (finish).
+    companions = (await model.startCompanions?.({ host: options.host, serverPort: port, readyTimeoutMs: options.readyTimeoutMs })) ?? null;
     const launch = model.launch({
       host: options.host,
       port,
       upstreamUrl: upstream.url,
       workers: config.workers,
       threads: config.threads,
+      companions,
     });
-    url = `http://${options.host}:${port}${model.path}`;
+    // With a proxy in front, the readiness probe and the load go through it.
+    url = `http://${options.host}:${companions?.frontPort ?? port}${model.path}`;
     server = spawnServer(launch);
     const started = server;
     dispatch({ type: 'server/spawned', tMs: clock(), pid: started.pid, command: started.argv, url });
@@ -161,6 +170,7 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
         requests: config.requests,
         durationS: config.durationS,
         timeoutS: options.requestTimeoutS,
+        keepAlive: config.keepAlive,
         batchMs: Math.min(250, config.intervalMs),
       },
       {
@@ -204,6 +214,7 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
       await frontEnd.stop();
     } finally {
       await server?.stop();
+      await companions?.stop();
       await upstream?.stop();
       store.close();
       for (const signal of signals) process.off(signal, onSignal);

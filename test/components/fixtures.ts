@@ -67,7 +67,7 @@ export const CUMULATIVE_HISTOGRAM: SparseHistogram = {
 };
 
 export const BASE_STATE: SessionState = {
-  config: { model: 'cluster', workers: 4, threads: null, connections: 50, requests: null, durationS: 30, delayS: 0.2, intervalMs: 250 },
+  config: { model: 'cluster', workers: 4, threads: null, connections: 50, requests: null, durationS: 30, delayS: 0.2, intervalMs: 250, keepAlive: true },
   phase: 'loading',
   nowMs: 14_200,
   upstreamUrl: 'http://127.0.0.1:40111/',

@@ -5,7 +5,7 @@ import type { SessionState } from '../../src/session/state.js';
 import type { ProcessSample, Snapshot, ThreadSample } from '../../src/proc/types.js';
 import type { LatencyBatch } from '../../src/load/types.js';
 
-const config: SessionConfig = { model: 'cluster', workers: 4, threads: null, connections: 50, requests: 1000, durationS: null, delayS: 0.2, intervalMs: 250 };
+const config: SessionConfig = { model: 'cluster', workers: 4, threads: null, connections: 50, requests: 1000, durationS: null, delayS: 0.2, intervalMs: 250, keepAlive: true };
 
 function thread(tid: number, state = 'S'): ThreadSample {
   return { tid, name: 'node', state, cpuPercent: 0, ranMs: 0, lastCpu: 0, wchan: 'do_epoll_wait', waitLabel: 'epoll wait', role: '' };

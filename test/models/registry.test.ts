@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { allModels, findModel, modelNames, type LaunchContext } from '../../src/models/registry.js';
+import { serversDir } from '../../src/models/python.js';
+import { parseCli } from '../../src/cli-options.js';
+import { UsageError } from '../../src/util/errors.js';
+
+const context = (model: string, extra: Partial<LaunchContext> = {}): LaunchContext => {
+  const spec = findModel(model)!;
+  return { host: '127.0.0.1', port: 4321, upstreamUrl: 'http://127.0.0.1:9999/', workers: spec.defaults.workers, threads: spec.defaults.threads, ...extra };
+};
+
+describe('the Python models start the tutorial\'s commands, on Debian\'s binaries, on 127.0.0.1', () => {
+  it.each<[string, Partial<LaunchContext>, string[], NodeJS.Signals]>([
+    ['flask-dev', {}, ['/usr/bin/flask', 'run', '--no-reload', '--without-threads', '--host', '127.0.0.1', '--port', '4321'], 'SIGINT'],
+    ['flask-threaded', {}, ['/usr/bin/flask', 'run', '--no-reload', '--with-threads', '--host', '127.0.0.1', '--port', '4321'], 'SIGINT'],
+    ['gunicorn', {}, ['/usr/bin/gunicorn', '--workers', '4', '--threads', '50', '--bind', '127.0.0.1:4321', 'app:app'], 'SIGINT'],
+    ['gunicorn', { workers: 2, threads: 1 }, ['/usr/bin/gunicorn', '--workers', '2', '--threads', '1', '--bind', '127.0.0.1:4321', 'app:app'], 'SIGINT'],
+    ['gunicorn-gevent', {}, ['/usr/bin/gunicorn', '--worker-class', 'gevent', '--workers', '1', '--worker-connections', '1000', '--bind', '127.0.0.1:4321', 'patched:app'], 'SIGINT'],
+    ['gunicorn-gevent', { asyncCores: 50 }, ['/usr/bin/gunicorn', '--worker-class', 'gevent', '--workers', '1', '--worker-connections', '50', '--bind', '127.0.0.1:4321', 'patched:app'], 'SIGINT'],
+    ['gevent', {}, ['/usr/bin/python3', `${serversDir()}/pywsgi.py`, '127.0.0.1', '4321'], 'SIGINT'],
+    ['uwsgi', {}, ['/usr/bin/uwsgi', '--plugins', 'python3', '--master', '--workers', '4', '--threads', '50', '--http-socket', '127.0.0.1:4321', '--need-app', '--module', 'app:app'], 'SIGINT'],
+    ['uwsgi-gevent', {}, ['/usr/bin/uwsgi', '--plugins', 'python3,gevent_python3', '--master', '--single-interpreter', '--workers', '1', '--gevent', '2000', '--http-socket', '127.0.0.1:4321', '--need-app', '--module', 'patched:app'], 'SIGINT'],
+  ])('%s %j', (name, extra, argv, stopSignal) => {
+    const launch = findModel(name)!.launch(context(name, extra));
+    expect(launch.argv).toEqual(argv);
+    // uWSGI reloads on SIGTERM; gunicorn waits for in-flight requests: every Python server stops on SIGINT.
+    expect(launch.stopSignal).toBe(stopSignal);
+    expect(launch.cwd).toBe(serversDir());
+    expect(launch.env).toMatchObject({ UPSTREAM_URL: 'http://127.0.0.1:9999/', PYTHONUNBUFFERED: '1', PYTHONPATH: serversDir() });
+  });
+
+  it('flask finds the app through FLASK_APP', () => {
+    expect(findModel('flask-dev')!.launch(context('flask-dev')).env.FLASK_APP).toBe('app');
+  });
+
+  it('every model has a name, a summary and a shape; Python ones say what they need', () => {
+    expect(modelNames()).toEqual(['cluster', 'single', 'flask-dev', 'flask-threaded', 'gunicorn', 'gunicorn-gevent', 'gevent', 'uwsgi', 'uwsgi-gevent']);
+    for (const model of allModels()) {
+      expect(model.summary).not.toBe('');
+      if (model.family === 'python') expect(model.needs?.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('the command line maps each flag to the model\'s own, or refuses it', () => {
+  const run = (argv: string[]) => {
+    const command = parseCli(argv);
+    if (command.kind !== 'run') throw new Error('not a run');
+    return command;
+  };
+
+  it('--async-cores binds into the launch: uWSGI --gevent N', () => {
+    const command = run(['--model', 'uwsgi-gevent', '--workers', '2', '--async-cores', '100']);
+    const launch = command.model.launch({ host: '127.0.0.1', port: 1, upstreamUrl: 'http://127.0.0.1:2/', workers: command.config.workers, threads: command.config.threads });
+    expect(launch.argv).toEqual(expect.arrayContaining(['--workers', '2', '--gevent', '100']));
+    expect(command.model.name).toBe('uwsgi-gevent');
+  });
+
+  it.each([
+    [['--model', 'flask-dev', '--workers', '2'], "model 'flask-dev' has no workers: drop --workers"],
+    [['--model', 'gevent', '--threads', '2'], "model 'gevent' has no thread setting: drop --threads"],
+    [['--model', 'uwsgi', '--async-cores', '10'], "model 'uwsgi' has no async cores: drop --async-cores"],
+    [['--model', 'cluster', '--async-cores', '10'], "model 'cluster' has no async cores: drop --async-cores"],
+    [['--model', 'gunicorn-gevent', '--threads', '4'], "model 'gunicorn-gevent' has no thread setting: drop --threads"],
+    [['--model', 'uwsgi-gevent', '--async-cores', '0'], "option '--async-cores <n>' argument '0' is invalid. expected a whole number from 1 to 100000"],
+  ])('%j is a usage error', (argv, message) => {
+    expect(() => parseCli(argv)).toThrow(UsageError);
+    expect(() => parseCli(argv)).toThrow(message);
+  });
+});
