@@ -53,6 +53,8 @@ export interface ProcessView {
   readonly depth: number;
   /** Sanitized comm. */
   readonly name: string;
+  /** The companion it belongs to (nginx in front), sanitized; absent for the server's tree. */
+  readonly group?: string;
   readonly rssBytes: number;
   readonly cpuPercent: number | null;
   readonly threadCount: number;
@@ -72,6 +74,8 @@ export interface ThreadTotals {
   readonly cpuPercent: number | null;
   readonly born: number;
   readonly died: number;
+  /** Processes of companions (nginx in front), shown but not counted above: e.g. nginx: 2. */
+  readonly companions: ReadonlyArray<readonly [string, number]>;
 }
 
 export interface ThreadPlan {
@@ -125,10 +129,19 @@ export function stateSummary(states: readonly string[], tight = false): string {
 
 /** The root first (the process whose parent is outside the tree), then the others by pid. */
 export function orderProcesses(processes: readonly ProcessSample[]): ProcessSample[] {
-  const pids = new Set(processes.map((p) => p.pid));
-  const root = processes.find((p) => !pids.has(p.ppid)) ?? processes[0];
-  const rest = processes.filter((p) => p !== root).sort((a, b) => a.pid - b.pid);
-  return root === undefined ? [] : [root, ...rest];
+  // The server's tree first, then each companion's (nginx in front) as a group of its own.
+  const groups = new Map<string | undefined, ProcessSample[]>([[undefined, []]]);
+  for (const p of processes) {
+    const members = groups.get(p.group);
+    if (members) members.push(p);
+    else groups.set(p.group, [p]);
+  }
+  return [...groups.values()].flatMap((members) => {
+    const pids = new Set(members.map((p) => p.pid));
+    const root = members.find((p) => !pids.has(p.ppid)) ?? members[0];
+    const rest = members.filter((p) => p !== root).sort((a, b) => a.pid - b.pid);
+    return root === undefined ? [] : [root, ...rest];
+  });
 }
 
 function isSleeping(state: string): boolean {
@@ -254,12 +267,17 @@ export function planThreadPane(input: ThreadPaneInput, rows: number): ThreadPlan
   const died = recent(input.deaths, input.nowMs, input.diedShowMs ?? DIED_SHOW_MS);
   const bornTids = new Set(born.map((c) => c.tid));
   const processes = orderProcesses(input.snapshot?.processes ?? []);
-  const allThreads = processes.flatMap((p) => p.threads);
-  const cpus = processes.map((p) => p.cpuPercent).filter((c): c is number => c !== null);
+  // The totals are the server's, as the report's shape is; companions are counted apart.
+  const server = processes.filter((p) => p.group === undefined);
+  const allThreads = server.flatMap((p) => p.threads);
+  const cpus = server.map((p) => p.cpuPercent).filter((c): c is number => c !== null);
+  const companions = new Map<string, number>();
+  for (const p of processes) if (p.group !== undefined) companions.set(p.group, (companions.get(p.group) ?? 0) + 1);
   const totals: ThreadTotals = {
-    processes: processes.length,
+    processes: server.length,
     threads: allThreads.length,
     states: stateCounts(allThreads.map((t) => t.state)),
+    companions: [...companions],
     cpuPercent: cpus.length === 0 ? null : cpus.reduce((a, b) => a + b, 0),
     born: born.length,
     died: died.length,
@@ -295,6 +313,7 @@ export function planThreadPane(input: ThreadPaneInput, rows: number): ThreadPlan
       pid: p.pid,
       depth: depthOf(p),
       name: sanitizeForTerminal(p.name),
+      ...(p.group === undefined ? {} : { group: sanitizeForTerminal(p.group) }),
       rssBytes: p.rssBytes,
       cpuPercent: p.cpuPercent,
       threadCount: p.threads.length,
@@ -417,6 +436,7 @@ function titleLine(plan: ThreadPlan, width: number): Line {
   if (t.born > 0) extras.push([{ text: ' · ' }, { text: `+${t.born} new`, color: 'green' }]);
   if (t.died > 0) extras.push([{ text: ' · ' }, { text: `−${t.died} died`, color: 'red' }]);
   if (t.cpuPercent !== null) extras.push([{ text: ` · ${formatCpuPercent(t.cpuPercent)}% CPU`, dim: true }]);
+  for (const [group, count] of t.companions) extras.push([{ text: ` · + ${group} ${count}`, dim: true }]);
   // Optional parts are added whole or not at all, so the line never ends in a cut number.
   let used = displayWidth(line.map((s) => s.text).join(''));
   for (const extra of extras) {
@@ -436,7 +456,8 @@ function headerLine(cols: ThreadColumns, width: number): Line {
 function processLine(p: ProcessView, cols: ThreadColumns, width: number): Line {
   const mark: Segment = p.born ? { text: '+', color: 'green', bold: true } : { text: ' ' };
   // Children under the root read as a tree: `└ node`, `  └ node`.
-  const indent = p.depth === 0 ? '' : `${'  '.repeat(Math.min(p.depth, 4) - 1)}└ `;
+  // A companion's root says which group follows: `» nginx` (the server's own root has no mark).
+  const indent = p.depth === 0 ? (p.group === undefined ? '' : '» ') : `${'  '.repeat(Math.min(p.depth, 4) - 1)}└ `;
   const name = indent + p.name;
   // `7 thr: 1 R, 6 S`, or `7 thr 1R 6S`, or `7 thr`, whichever fits beside the name.
   const full = `${p.threadCount} thr: ${lineText(stateSegments(p.states))}`;

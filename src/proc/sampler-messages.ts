@@ -1,8 +1,10 @@
+import type { CompanionRoot } from './sampler.js';
 import type { Snapshot } from './types.js';
 
 /** What the sampler worker is started with (workerData). */
 export interface SamplerWorkerData {
   readonly rootPid: number;
+  readonly companions: readonly CompanionRoot[];
   readonly intervalMs: number;
   /** performance.timeOrigin + performance.now() on the main thread when the session started. */
   readonly sessionStartMs: number;

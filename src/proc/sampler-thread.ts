@@ -1,10 +1,13 @@
 import { startWorker } from '../util/worker.js';
 import type { FromSampler, SamplerWorkerData, ToSampler } from './sampler-messages.js';
+import type { CompanionRoot } from './sampler.js';
 import type { Snapshot } from './types.js';
 
 export interface SamplerThreadOptions {
   /** The server's pid: the root of the sampled tree. */
   readonly rootPid: number;
+  /** Trees started beside the server (nginx in front), sampled as their own groups. */
+  readonly companions?: readonly CompanionRoot[];
   /** Milliseconds between scheduled samples. */
   readonly intervalMs: number;
   /** performance.timeOrigin + performance.now() when the session started. */
@@ -31,6 +34,7 @@ interface Pending {
 export function startSamplerThread(options: SamplerThreadOptions): SamplerThread {
   const data: SamplerWorkerData = {
     rootPid: options.rootPid,
+    companions: options.companions ?? [],
     intervalMs: options.intervalMs,
     sessionStartMs: options.sessionStartMs,
   };

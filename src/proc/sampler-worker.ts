@@ -34,6 +34,7 @@ function pageSize(): number | undefined {
 
 const sampler = createSampler({
   rootPid: data.rootPid,
+  companions: data.companions,
   reader,
   nowMs,
   pageSize: pageSize(),

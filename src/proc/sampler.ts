@@ -7,6 +7,8 @@ import type { ProcessSample, Snapshot, ThreadSample } from './types.js';
 export interface SamplerOptions {
   /** The server's pid: the root of the sampled tree. */
   readonly rootPid: number;
+  /** Processes started beside the server (nginx in front): their trees are sampled too, as groups. */
+  readonly companions?: readonly CompanionRoot[];
   readonly reader: ProcReader;
   /** The session clock in milliseconds (same clock as every SessionEvent). */
   readonly nowMs: () => number;
@@ -14,6 +16,12 @@ export interface SamplerOptions {
   readonly clockTicksPerSecond?: number;
   /** Bytes per page, the unit of statm: 4096 on x86-64. */
   readonly pageSize?: number;
+}
+
+export interface CompanionRoot {
+  /** The group its processes are shown in, e.g. 'nginx'. */
+  readonly name: string;
+  readonly pid: number;
 }
 
 export interface Sampler {
@@ -244,6 +252,13 @@ export function createSampler(options: SamplerOptions): Sampler {
       }
     }
     if (rootStarttime !== null && processes.length === 0) rootGone = true;
+    for (const companion of options.companions ?? []) {
+      if (!stats.has(companion.pid)) continue;
+      for (const pid of descendants(companion.pid, stats.values())) {
+        const process = processOf(pid, stats.get(pid) as StatRecord, tMs);
+        if (process !== null) processes.push({ ...process, group: companion.name });
+      }
+    }
     const kept = new Set(processes.map((p) => p.pid));
     for (const pid of memory.keys()) if (!kept.has(pid)) memory.delete(pid);
     return { tMs, intervalMs, processes, costMs: nowMs() - tMs };

@@ -33,6 +33,11 @@ export interface ProcessSample {
   readonly cpuPercent: number | null;
   /** Threads sorted by tid. */
   readonly threads: readonly ThreadSample[];
+  /**
+   * Absent for the server's own tree. Otherwise the companion this process belongs to (e.g.
+   * 'nginx' in front of the server): shown in its own group, never counted in the shape.
+   */
+  readonly group?: string;
 }
 
 /** Everything known about the tree below the root pid at one instant. */
@@ -41,7 +46,10 @@ export interface Snapshot {
   readonly tMs: number;
   /** Milliseconds since the previous sample (0 for the first). */
   readonly intervalMs: number;
-  /** The root process first, then its descendants by ascending pid. Empty when the root is gone. */
+  /**
+   * The root process first, then its descendants by ascending pid (empty when the root is
+   * gone); then each companion's tree the same way, its processes marked with `group`.
+   */
   readonly processes: readonly ProcessSample[];
   /** Wall milliseconds this sample took to read. */
   readonly costMs: number;

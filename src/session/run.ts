@@ -151,6 +151,7 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
 
     sampler = startSamplerThread({
       rootPid: started.pid,
+      companions: companions?.processes ?? [],
       intervalMs: config.intervalMs,
       sessionStartMs,
       onSnapshot: (snapshot) => dispatch({ type: 'proc/sample', tMs: snapshot.tMs, snapshot }),

@@ -1,4 +1,4 @@
-import type { Snapshot } from '../proc/types.js';
+import type { ProcessSample, Snapshot } from '../proc/types.js';
 import { addCounts, ZERO_COUNTS } from '../load/counts.js';
 import { EMPTY_HISTOGRAM, mergeAll, mergeHistograms, valueAtQuantileUs } from '../load/histogram.js';
 import type { SessionEvent } from './events.js';
@@ -36,10 +36,16 @@ export const INITIAL_STATE: SessionState = Object.freeze({
   ended: null,
 });
 
+/** The server's own processes: what the shape counts (companions such as nginx are not it). */
+export function serverProcesses(snapshot: Snapshot): readonly ProcessSample[] {
+  return snapshot.processes.every((p) => p.group === undefined) ? snapshot.processes : snapshot.processes.filter((p) => p.group === undefined);
+}
+
 export function countShape(snapshot: Snapshot): ShapeCount {
+  const processes = serverProcesses(snapshot);
   let threads = 0;
-  for (const p of snapshot.processes) threads += p.threads.length;
-  return { processes: snapshot.processes.length, threads };
+  for (const p of processes) threads += p.threads.length;
+  return { processes: processes.length, threads };
 }
 
 function threadKeys(snapshot: Snapshot | null): Map<string, ThreadChange> {
@@ -74,7 +80,7 @@ function isLoadRunning(state: SessionState): boolean {
 function growPeak(peak: PeakShape | null, snapshot: Snapshot): PeakShape {
   const shape = countShape(snapshot);
   const threadsPerProcess: Record<string, number> = { ...(peak?.threadsPerProcess ?? {}) };
-  for (const p of snapshot.processes) {
+  for (const p of serverProcesses(snapshot)) {
     threadsPerProcess[p.pid] = Math.max(threadsPerProcess[p.pid] ?? 0, p.threads.length);
   }
   return {
@@ -94,7 +100,7 @@ function reduceSample(state: SessionState, snapshot: Snapshot): SessionState {
   const shape = countShape(snapshot);
   let running = 0;
   let sleeping = 0;
-  for (const p of snapshot.processes) {
+  for (const p of serverProcesses(snapshot)) {
     for (const t of p.threads) {
       if (t.state === 'R') running++;
       else if (t.state === 'S' || t.state === 'I') sleeping++;

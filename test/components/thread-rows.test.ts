@@ -11,7 +11,7 @@ import {
   type Detail,
 } from '../../components/thread-rows.js';
 import { lineText, lineWidth } from '../../components/line.js';
-import type { Snapshot } from '../../src/proc/types.js';
+import type { ProcessSample, Snapshot } from '../../src/proc/types.js';
 import type { ThreadChange } from '../../src/session/state.js';
 import { change, clusterSnapshot, gthreadWorkers, nodeProcess, snapshotOf, thread, threadExplosion } from './fixtures.js';
 
@@ -51,6 +51,18 @@ describe('labels and summaries', () => {
   it('orders the root first, then the others by pid', () => {
     const ordered = orderProcesses([nodeProcess(4271, 4242), nodeProcess(4250, 4242), nodeProcess(4242, 1), nodeProcess(4257, 4242)]);
     expect(ordered.map((p) => p.pid)).toEqual([4242, 4250, 4257, 4271]);
+  });
+
+  it('puts a companion (nginx in front) after the server, as a tree of its own, counted apart', () => {
+    const nginx = (pid: number, ppid: number): ProcessSample => ({ ...nodeProcess(pid, ppid), name: 'nginx', threads: [thread(pid)], group: 'nginx' });
+    const processes = [nginx(901, 900), nodeProcess(4250, 4242), nginx(900, 77), nodeProcess(4242, 1)];
+    expect(orderProcesses(processes).map((p) => p.pid)).toEqual([4242, 4250, 900, 901]);
+    const plan = planThreadPane({ snapshot: snapshotOf(processes), births: [], deaths: [], nowMs: 10_000 }, 30);
+    expect(plan.totals).toMatchObject({ processes: 2, threads: 14, companions: [['nginx', 2]] });
+    const lines = threadPaneLines(plan, 80, 30).map(lineText);
+    expect(lines[0]).toMatch(/^Threads · 2 processes · 14 threads: .* · \+ nginx 2$/);
+    expect(lines.some((l) => /^ 900 +» nginx +1 thr/.test(l))).toBe(true);
+    expect(lines.some((l) => /^ 901 +└ nginx +1 thr/.test(l))).toBe(true);
   });
 });
 

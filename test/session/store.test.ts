@@ -104,4 +104,14 @@ describe('reduce', () => {
     expect(state.load.window.map((s) => s.tMs)).toEqual([6_250, 6_500]);
     expect(state.load.rpsPerSecond).toEqual([1, 0, 0, 0, 0, 2]);
   });
+
+  it('counts the server tree only: a companion such as nginx in front is shown, not counted', () => {
+    const nginx = (pid: number, ppid: number): ProcessSample => ({ ...proc(pid, 1, ppid), name: 'nginx', group: 'nginx' });
+    const withProxy = snap(310, [...cluster(310).processes, nginx(900, 1), nginx(901, 900)]);
+    const state = fold([...start.slice(0, 3), { type: 'proc/sample', tMs: 310, snapshot: withProxy }]);
+    expect(state.shape.before).toEqual({ processes: 5, threads: 35 });
+    expect(state.timeline[0]).toMatchObject({ processes: 5, threads: 35, running: 5, sleeping: 30 });
+    expect(state.snapshot?.processes).toHaveLength(7);
+  });
 });
+
