@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { parseStat } from '../proc/parse.js';
+import { createProcReader } from '../proc/reader.js';
 import { get } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RuntimeError } from '../util/errors.js';
@@ -27,27 +29,15 @@ export interface ServerProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Live (non-zombie) pids of a process group, from /proc/<pid>/stat field 5 (proc(5)). */
+/** Live (non-zombie) pids of a process group, from /proc/<pid>/stat (proc(5)). */
 export function groupMembers(pgid: number): number[] {
+  const reader = createProcReader();
   const members: number[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return members;
-  }
-  for (const entry of entries) {
+  for (const entry of reader.listDir('/proc') ?? []) {
     if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // gone between readdir and read
-    }
-    // comm may hold spaces and parentheses: the fields start after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const state = fields[0];
-    if (Number(fields[2]) === pgid && state !== 'Z' && state !== 'X') members.push(Number(entry));
+    const text = reader.readText(`/proc/${entry}/stat`);
+    const stat = text === null ? null : parseStat(text); // null: gone between readdir and read
+    if (stat !== null && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X') members.push(stat.pid);
   }
   return members;
 }
@@ -74,6 +64,10 @@ export function spawnServer(launch: Launch): ServerProcess {
       env: { ...process.env, ...launch.env },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
+      // As another user (PostgreSQL as postgres): set before exec, so setpriv's parent-death
+      // signal is set after the change of user, which would otherwise clear it (prctl(2)).
+      ...(launch.uid !== undefined ? { uid: launch.uid } : {}),
+      ...(launch.gid !== undefined ? { gid: launch.gid } : {}),
     });
   } catch (error) {
     throw new RuntimeError(`cannot start ${launch.argv[0]}: ${(error as Error).message}`);

@@ -14,6 +14,8 @@ export interface StatRecord {
   readonly state: string;
   /** Field 4: parent pid (for a thread, the parent of its process). */
   readonly ppid: number;
+  /** Field 5: process group id (a server and its workers share the one watchload gave it). */
+  readonly pgrp: number;
   /** Field 14: user-mode time in clock ticks (sysconf(_SC_CLK_TCK), 100 here). */
   readonly utime: number;
   /** Field 15: kernel-mode time in clock ticks. */
@@ -54,15 +56,16 @@ export function parseStat(text: string): StatRecord | null {
   const state = fields[after(3)];
   if (!/^[A-Za-z]$/.test(state)) return null;
   const ppid = int(fields[after(4)]);
+  const pgrp = int(fields[after(5)]);
   const utime = int(fields[after(14)]);
   const stime = int(fields[after(15)]);
   const numThreads = int(fields[after(20)]);
   const starttime = int(fields[after(22)]);
   const processor = int(fields[after(39)]);
-  if (ppid === null || utime === null || stime === null || numThreads === null || starttime === null || processor === null) {
+  if (ppid === null || pgrp === null || utime === null || stime === null || numThreads === null || starttime === null || processor === null) {
     return null;
   }
-  return { pid, comm, state, ppid, utime, stime, numThreads, starttime, processor };
+  return { pid, comm, state, ppid, pgrp, utime, stime, numThreads, starttime, processor };
 }
 
 /**
