@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { findModel, modelNames, configureModel, type ModelSpec } from './models/registry.js';
+import { allModels, findModel, modelNames, configureModel, type ModelSpec } from './models/registry.js';
 import type { SessionConfig } from './session/events.js';
 import { UsageError } from './util/errors.js';
 
@@ -43,6 +43,8 @@ Examples:
   watchload --model cluster --workers 4              a Node cluster under 50 connections for 30 s
   watchload --model single -c 200 -n 2000 --delay 1  the tutorial's load on one event loop
   watchload --model cluster --json -d 5              no TUI: the JSON report on stdout
+  watchload --model uwsgi-gevent --db postgres -c 5 -n 10 --delay 1 [--psycogreen]
+                                                     the tutorial's bonus: psycopg2 blocks the hub, or not
   watchload models                                   the models and what they show
 
 Keys (TUI): q / Ctrl-C quit, space pause/resume the load, ? help.
@@ -57,6 +59,8 @@ function buildProgram(): Command {
     .addOption(new Option('--threads <n>', 'threads per worker, for models that have them').argParser(wholeNumber(1, 10_000)))
     .addOption(new Option('--async-cores <n>', 'green threads per worker, for the gevent models (uWSGI --gevent, gunicorn --worker-connections)').argParser(wholeNumber(1, 100_000)))
     .addOption(new Option('--proxy <name>', 'a proxy in front of the server; the load goes to it').choices(['nginx']))
+    .addOption(new Option('--db <name>', 'each request also waits on a database watchload starts (the Python models: SELECT NOW(), pg_sleep(delay/2) via psycopg2)').choices(['postgres']))
+    .option('--psycogreen', 'with --db, on the gevent models: psycogreen.gevent.patch_psycopg() first, so queries yield to the hub')
     .addOption(new Option('-c, --connections <n>', 'concurrent connections (closed loop)').argParser(wholeNumber(1, 10_000)).default(50))
     .addOption(new Option('-n, --requests <n>', 'total requests to send').argParser(wholeNumber(1, 100_000_000)))
     .addOption(new Option('-d, --duration <seconds>', 'how long to load (default 30 when -n is not given)').argParser(seconds(0.1, 86_400)))
@@ -95,7 +99,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (subcommand !== undefined) throw new UsageError(`unknown command '${subcommand}' (commands: models)`);
 
   const options = program.opts<{
-    model: string; workers?: number; threads?: number; asyncCores?: number; proxy?: 'nginx'; connections: number; requests?: number; duration?: number;
+    model: string; workers?: number; threads?: number; asyncCores?: number; proxy?: 'nginx'; db?: 'postgres'; psycogreen?: boolean; connections: number; requests?: number; duration?: number;
     delay: number; interval: number; port?: number; timeout: number; readyTimeout: number; keepalive: boolean; tui: boolean; json?: boolean;
   }>();
   const spec = findModel(options.model);
@@ -103,7 +107,10 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (options.workers !== undefined && spec.defaults.workers === null) throw new UsageError(`model '${spec.name}' has no workers: drop --workers`);
   if (options.threads !== undefined && spec.defaults.threads === null) throw new UsageError(`model '${spec.name}' has no thread setting: drop --threads`);
   if (options.asyncCores !== undefined && (spec.defaults.asyncCores ?? null) === null) throw new UsageError(`model '${spec.name}' has no async cores: drop --async-cores`);
-  const model = configureModel(spec, { asyncCores: options.asyncCores, proxy: options.proxy ?? null });
+  if (options.db !== undefined && spec.family !== 'python') throw new UsageError(`model '${spec.name}' runs no Python app: --db is for the Python models`);
+  if (options.psycogreen === true && spec.gevent !== true) throw new UsageError(`model '${spec.name}' does not run on gevent: --psycogreen is for the gevent models (${allModels().filter((m) => m.gevent).map((m) => m.name).join(', ')})`);
+  if (options.psycogreen === true && options.db === undefined) throw new UsageError('--psycogreen patches psycopg2: add --db postgres');
+  const model = configureModel(spec, { asyncCores: options.asyncCores, proxy: options.proxy ?? null, db: options.db ?? null, psycogreen: options.psycogreen === true });
   if (options.requests !== undefined && options.duration !== undefined) throw new UsageError('give -n/--requests or -d/--duration, not both');
   const requests = options.requests ?? null;
   const durationS = requests === null ? options.duration ?? 30 : null;

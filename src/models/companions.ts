@@ -1,4 +1,5 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,12 +7,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RuntimeError } from '../util/errors.js';
 import { freePort } from '../util/ports.js';
 import { serversDir } from './python.js';
-import { DEBIAN } from './requirements.js';
+import { DEBIAN, INSTALL_COMMAND, postgresBinDir } from './requirements.js';
 import { spawnServer, type ServerProcess } from './supervisor.js';
 
 /**
- * Processes a model runs beside its server (issue 3): nginx in front of it (--proxy nginx).
- * Each runs in a temp prefix of its own, in its own process group with a parent-death
+ * Processes a model runs beside its server (issue 3): nginx in front of it (--proxy nginx),
+ * PostgreSQL behind it (--db postgres). Each runs in a temp prefix of its own, in its own process group with a parent-death
  * signal (spawnServer), and is stopped, and its prefix removed, after the server.
  */
 
@@ -30,7 +31,7 @@ export interface RunningCompanions {
   readonly frontPort: number | null;
   /** What the server must speak behind the front (uWSGI: --socket instead of --http-socket). */
   readonly backendProtocol: BackendProtocol;
-  /** Extra environment for the server. */
+  /** Extra environment for the server (DATABASE_URL with --db postgres). */
   readonly env: Readonly<Record<string, string>>;
   /** The companions' own processes (roots of their trees), for the report and for tests. */
   readonly processes: readonly { readonly name: string; readonly pid: number }[];
@@ -80,6 +81,8 @@ interface Started {
   readonly name: string;
   readonly process: ServerProcess;
   readonly dir: string;
+  /** How to stop it, when more than process.stop() (PostgreSQL's children); the dir is removed after. */
+  readonly stop?: () => Promise<void>;
 }
 
 async function startNginx(context: CompanionContext, protocol: BackendProtocol): Promise<{ started: Started; port: number }> {
@@ -126,21 +129,30 @@ async function startNginx(context: CompanionContext, protocol: BackendProtocol):
 
 async function stopOne(started: Started): Promise<void> {
   try {
-    await started.process.stop();
+    await (started.stop ? started.stop() : started.process.stop());
   } finally {
     rmSync(started.dir, { recursive: true, force: true });
   }
 }
 
 /** Starts what the options ask for; on any failure stops what it started, then throws. */
-export async function startCompanions(options: { readonly proxy: 'nginx' | null; readonly backendProtocol: BackendProtocol }, context: CompanionContext): Promise<RunningCompanions> {
+export async function startCompanions(
+  options: { readonly proxy: 'nginx' | null; readonly backendProtocol: BackendProtocol; readonly db?: 'postgres' | null },
+  context: CompanionContext,
+): Promise<RunningCompanions> {
   const started: Started[] = [];
   let frontPort: number | null = null;
+  const env: Record<string, string> = {};
   const stopAll = async () => {
-    // Last started, first stopped: the front before what is behind it.
+    // Last started, first stopped: the front before what is behind it, the database last.
     for (const one of started.splice(0).reverse()) await stopOne(one);
   };
   try {
+    if (options.db === 'postgres') {
+      const postgres = await startPostgres(context);
+      started.push(postgres.started);
+      env.DATABASE_URL = postgres.url;
+    }
     if (options.proxy === 'nginx') {
       const nginx = await startNginx(context, options.backendProtocol);
       started.push(nginx.started);
@@ -154,8 +166,193 @@ export async function startCompanions(options: { readonly proxy: 'nginx' | null;
   return {
     frontPort,
     backendProtocol: options.proxy === null ? 'http' : options.backendProtocol,
-    env: {},
+    env,
     processes: started.map((one) => ({ name: one.name, pid: one.process.pid })),
     stop: () => (stopping ??= stopAll()),
   };
+}
+
+// --- PostgreSQL (--db postgres) ---------------------------------------------------------
+
+/**
+ * Enough connections for the load: the app opens one per request in flight (the tutorial's
+ * app does), and PostgreSQL's default of 100 would refuse the 101st ("too many clients").
+ */
+const POSTGRES_MAX_CONNECTIONS = 1000;
+
+/** uid and gid of a user in /etc/passwd, or null. */
+function passwdUser(name: string): { uid: number; gid: number } | null {
+  let passwd: string;
+  try {
+    passwd = readFileSync('/etc/passwd', 'utf8');
+  } catch {
+    return null;
+  }
+  for (const line of passwd.split('\n')) {
+    const [user, , uid, gid] = line.split(':');
+    if (user === name && uid !== undefined && gid !== undefined) return { uid: Number(uid), gid: Number(gid) };
+  }
+  return null;
+}
+
+/**
+ * Who runs PostgreSQL: it refuses root ("root" execution of the PostgreSQL server is not
+ * permitted), so as root the postgres user Debian's package creates; otherwise watchload's own user.
+ */
+function postgresUser(): { uid: number; gid: number } | null {
+  if (process.getuid?.() !== 0) return null;
+  const user = passwdUser('postgres');
+  if (!user) throw new RuntimeError(`PostgreSQL refuses to run as root and there is no postgres user here: run ${INSTALL_COMMAND}`);
+  return user;
+}
+
+/** Runs a short command to its end (bounded); rejects with its output's last lines on failure. */
+function runToEnd(argv: readonly string[], options: { cwd: string; env: Record<string, string>; user: { uid: number; gid: number } | null; timeoutMs: number }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0], argv.slice(1), {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: options.timeoutMs,
+      killSignal: 'SIGKILL',
+      ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.once('error', (error) => reject(new RuntimeError(`cannot run ${argv[0]}: ${error.message}`)));
+    child.once('close', (code, signal) => {
+      if (code === 0) resolve();
+      else {
+        const how = signal ? `signal ${signal}` : `exit code ${code}`;
+        reject(new RuntimeError(`${argv[0]} failed (${how})`, output.split('\n').filter(Boolean).slice(-8)));
+      }
+    });
+  });
+}
+
+/** Live (non-zombie) pids whose parent is `parent`, from /proc/<pid>/stat. */
+function childrenOf(parent: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === parent && fields[0] !== 'Z') children.push(Number(entry));
+    } catch {
+      // gone between readdir and read
+    }
+  }
+  return children;
+}
+
+/** True while pid is a live process named postgres (its children keep the comm "postgres"). */
+function isLivePostgres(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return comm === 'postgres' && state !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Stops PostgreSQL's postmaster and makes sure none of its processes survives. SIGINT is
+ * PostgreSQL's fast shutdown (what `pg_ctl -m fast stop` sends): roll back, end every backend,
+ * exit. Its children call setsid() (InitPostmasterChild), so a signal to the postmaster's
+ * group does not reach them: they are tracked by parent pid while it lives, and any left
+ * once it is gone (the SIGKILL fallback) are killed one by one.
+ */
+async function stopPostgres(postmaster: ServerProcess): Promise<void> {
+  const tracked = new Set<number>();
+  let done = false;
+  const tracking = (async () => {
+    while (!done) {
+      for (const pid of childrenOf(postmaster.pid)) tracked.add(pid);
+      await sleep(20);
+    }
+  })();
+  try {
+    await postmaster.stop(5_000);
+  } finally {
+    done = true;
+    await tracking;
+  }
+  const deadline = Date.now() + 3_000;
+  let left = [...tracked].filter(isLivePostgres);
+  for (const pid of left) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+  while (left.length > 0 && Date.now() < deadline) {
+    await sleep(25);
+    left = left.filter(isLivePostgres);
+  }
+  if (left.length > 0) throw new RuntimeError(`PostgreSQL processes ${left.join(', ')} did not end`);
+}
+
+/** Resolves once pg_isready says the server accepts connections; rejects if it exits first. */
+async function waitPostgresReady(bin: string, host: string, port: number, postmaster: ServerProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  void postmaster.exited.then(() => (exited = true));
+  while (Date.now() < deadline) {
+    if (exited) throw new RuntimeError(`PostgreSQL exited before it accepted connections on ${host}:${port}`, postmaster.outputTail());
+    const ready = await runToEnd([join(bin, 'pg_isready'), '-q', '-h', host, '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-t', '1'], {
+      cwd: '/', env: {}, user: null, timeoutMs: 5_000,
+    }).then(() => true, () => false);
+    if (ready) return;
+    await sleep(50);
+  }
+  throw new RuntimeError(`PostgreSQL did not accept connections on ${host}:${port} within ${timeoutMs / 1000} s`, postmaster.outputTail());
+}
+
+/**
+ * A PostgreSQL of the run's own: initdb into a temp dir (trust auth, user postgres), then the
+ * postgres server itself in the foreground (so that setpriv's parent-death signal reaches it),
+ * on a free loopback port, its unix socket in the temp dir, never the system's cluster.
+ */
+async function startPostgres(context: CompanionContext): Promise<{ started: Started; url: string }> {
+  const bin = postgresBinDir();
+  if (!bin) throw new RuntimeError(`--db postgres needs PostgreSQL's server (initdb, postgres under ${DEBIAN.postgresRoot}/N/bin), not found here: run ${INSTALL_COMMAND}`);
+  const user = postgresUser();
+  const dir = mkdtempSync(join(tmpdir(), 'watchload-postgres-'));
+  const data = join(dir, 'data');
+  const env = { LC_ALL: 'C', HOME: dir };
+  let started: Started | null = null;
+  try {
+    // The server's user must own the dir: initdb creates the data dir in it, the server its socket.
+    if (user) chownSync(dir, user.uid, user.gid);
+    // --no-sync: a throwaway cluster need not wait for the disk.
+    await runToEnd(
+      [join(bin, 'initdb'), '-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions'],
+      { cwd: dir, env, user, timeoutMs: 60_000 },
+    );
+    const port = await freePort(context.host);
+    const postmaster = spawnServer({
+      argv: [
+        join(bin, 'postgres'), '-D', data,
+        '-c', `listen_addresses=${context.host}`, '-c', `port=${port}`, '-c', `unix_socket_directories=${dir}`,
+        '-c', `max_connections=${POSTGRES_MAX_CONNECTIONS}`, '-c', 'fsync=off',
+      ],
+      env,
+      cwd: dir,
+      // PostgreSQL's fast shutdown; stopPostgres makes sure of its children.
+      stopSignal: 'SIGINT',
+      ...(user ? { uid: user.uid, gid: user.gid } : {}),
+    });
+    started = { name: 'postgres', process: postmaster, dir, stop: () => stopPostgres(postmaster) };
+    await waitPostgresReady(bin, context.host, port, postmaster, context.readyTimeoutMs);
+    return { started, url: `postgresql://postgres@${context.host}:${port}/postgres` };
+  } catch (error) {
+    if (started) await stopOne(started);
+    else rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
 }

@@ -10,9 +10,18 @@ import { binary, DEBIAN, pythonModule, uwsgiPlugin, type Need } from './requirem
  * each model shows.
  */
 
-/** app.py, patched.py and pywsgi.py: real files a user can read and run by hand. */
+/** app.py, patched.py, pywsgi.py (and app_db.py, patched_db.py for --db): real files a user can read and run by hand. */
 export function serversDir(): string {
   return join(packageRoot(), 'src', 'models', 'servers');
+}
+
+/**
+ * The module the server imports the app from: app.py, or with --db postgres app_db.py (the
+ * tutorial's bonus app). The gevent models import it through their patched entry point.
+ */
+function appModule(context: LaunchContext, kind: 'plain' | 'patched'): string {
+  if (kind === 'plain') return context.db ? 'app_db' : 'app';
+  return context.db ? 'patched_db' : 'patched';
 }
 
 function python(context: LaunchContext, argv: readonly string[], stopSignal: NodeJS.Signals, env: Record<string, string> = {}): Launch {
@@ -20,6 +29,8 @@ function python(context: LaunchContext, argv: readonly string[], stopSignal: Nod
     argv,
     env: {
       UPSTREAM_URL: context.upstreamUrl,
+      // Read by patched_db.py (--psycogreen); DATABASE_URL comes with the companions' env.
+      ...(context.db?.psycogreen ? { PSYCOGREEN: '1' } : {}),
       // The servers' own output is the tail shown when one dies: unbuffered, or it is lost.
       PYTHONUNBUFFERED: '1',
       // Only the app's directory: a PYTHONPATH from the user's shell must not shadow Debian's modules.
@@ -44,7 +55,7 @@ const GEVENT_MODULES: readonly Need[] = [...APP_MODULES, pythonModule('gevent')]
 function flaskRun(context: LaunchContext, threads: '--with-threads' | '--without-threads'): Launch {
   const argv = [DEBIAN.flask, 'run', '--no-reload', threads, '--host', context.host, '--port', String(context.port)];
   // SIGINT: Werkzeug's serve_forever ends on KeyboardInterrupt, closing its socket.
-  return python(context, argv, 'SIGINT', { FLASK_APP: 'app' });
+  return python(context, argv, 'SIGINT', { FLASK_APP: appModule(context, 'plain') });
 }
 
 /**
@@ -54,7 +65,8 @@ function flaskRun(context: LaunchContext, threads: '--with-threads' | '--without
  * on SIGTERM (uwsgi-docs "Things to know": SIGTERM = brutal reload unless --die-on-term).
  * Behind nginx it speaks the uwsgi protocol (`--socket`, the tutorial's PROTOCOL=uwsgi).
  */
-function uwsgi(context: LaunchContext, plugins: string, modelArgs: readonly string[], module: string): Launch {
+function uwsgi(context: LaunchContext, plugins: string, modelArgs: readonly string[], kind: 'plain' | 'patched'): Launch {
+  const module = `${appModule(context, kind)}:app`;
   const socket = context.companions?.backendProtocol === 'uwsgi' ? '--socket' : '--http-socket';
   const argv = [
     DEBIAN.uwsgi, '--plugins', plugins, '--master', ...modelArgs,
@@ -97,7 +109,7 @@ export const pythonModels: readonly ModelSpec[] = [
     launch: (context) =>
       python(context, [
         DEBIAN.gunicorn, '--workers', String(context.workers), '--threads', String(context.threads),
-        '--bind', `${context.host}:${context.port}`, 'app:app',
+        '--bind', `${context.host}:${context.port}`, `${appModule(context, 'plain')}:app`,
       ], 'SIGINT'), // SIGINT: quick shutdown; SIGTERM would wait up to 30 s for in-flight requests
   },
   {
@@ -107,13 +119,14 @@ export const pythonModels: readonly ModelSpec[] = [
     expectedShape: '1 + N processes; one busy thread per worker, plus gevent\'s pool threads (DNS) under load',
     defaults: { workers: 1, threads: null, asyncCores: GUNICORN_GEVENT_CONNECTIONS },
     needs: [binary(DEBIAN.gunicorn), ...GEVENT_MODULES],
+    gevent: true,
     path: '/',
     // --worker-connections is gunicorn's cap on greenlets per gevent worker (default 1000).
     launch: (context) =>
       python(context, [
         DEBIAN.gunicorn, '--worker-class', 'gevent', '--workers', String(context.workers),
         '--worker-connections', String(context.asyncCores ?? GUNICORN_GEVENT_CONNECTIONS),
-        '--bind', `${context.host}:${context.port}`, 'patched:app',
+        '--bind', `${context.host}:${context.port}`, `${appModule(context, 'patched')}:app`,
       ], 'SIGINT'),
   },
   {
@@ -124,7 +137,12 @@ export const pythonModels: readonly ModelSpec[] = [
     defaults: { workers: null, threads: null, asyncCores: null },
     needs: [binary(DEBIAN.python3), ...GEVENT_MODULES],
     path: '/',
-    launch: (context) => python(context, [DEBIAN.python3, join(serversDir(), 'pywsgi.py'), context.host, String(context.port)], 'SIGINT'),
+    gevent: true,
+    // pywsgi.py patches, then imports the app; with --db from patched_db (psycogreen, the DB app).
+    launch: (context) =>
+      python(context, [
+        DEBIAN.python3, join(serversDir(), 'pywsgi.py'), context.host, String(context.port), ...(context.db ? [appModule(context, 'patched')] : []),
+      ], 'SIGINT'),
   },
   {
     name: 'uwsgi',
@@ -137,7 +155,7 @@ export const pythonModels: readonly ModelSpec[] = [
     closesConnections: true,
     path: '/',
     launch: (context) =>
-      uwsgi(context, 'python3', ['--workers', String(context.workers), '--threads', String(context.threads)], 'app:app'),
+      uwsgi(context, 'python3', ['--workers', String(context.workers), '--threads', String(context.threads)], 'plain'),
   },
   {
     name: 'uwsgi-gevent',
@@ -146,6 +164,7 @@ export const pythonModels: readonly ModelSpec[] = [
     expectedShape: '1 + N processes up front; green threads, few OS threads',
     defaults: { workers: 1, threads: null, asyncCores: UWSGI_GEVENT_CORES },
     needs: [binary(DEBIAN.uwsgi), uwsgiPlugin('python3'), uwsgiPlugin('gevent_python3'), ...GEVENT_MODULES],
+    gevent: true,
     proxyProtocol: 'uwsgi',
     closesConnections: true,
     path: '/',
@@ -153,6 +172,6 @@ export const pythonModels: readonly ModelSpec[] = [
     launch: (context) =>
       uwsgi(context, 'python3,gevent_python3', [
         '--single-interpreter', '--workers', String(context.workers), '--gevent', String(context.asyncCores ?? UWSGI_GEVENT_CORES),
-      ], 'patched:app'),
+      ], 'patched'),
   },
 ];

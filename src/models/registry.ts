@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { packageRoot } from '../util/package-root.js';
 import { pythonModels } from './python.js';
-import { binary, DEBIAN, type Need } from './requirements.js';
+import { binary, DEBIAN, postgresBinDir, pythonModule, type Need } from './requirements.js';
 import { startCompanions, type BackendProtocol, type CompanionContext, type RunningCompanions } from './companions.js';
 
 /** Where and how a model's server is started. */
@@ -20,6 +20,12 @@ export interface LaunchContext {
   readonly asyncCores?: number | null;
   /** What runs beside the server (nginx in front), started before it; absent: nothing. */
   readonly companions?: RunningCompanions | null;
+  /**
+   * --db postgres: the server runs the DB variant of the app (servers/app_db.py, patched_db.py),
+   * whose connection string is in companions.env; psycogreen: patch psycopg2 for gevent first.
+   * Bound by configureModel, like asyncCores. Absent or null: the plain app.
+   */
+  readonly db?: { readonly psycogreen: boolean } | null;
 }
 
 export interface Launch {
@@ -28,6 +34,9 @@ export interface Launch {
   readonly cwd: string;
   /** The signal that makes this server stop cleanly (uWSGI, for one, reloads on SIGTERM). */
   readonly stopSignal: NodeJS.Signals;
+  /** Run as this user and group (PostgreSQL refuses root); absent: as watchload. */
+  readonly uid?: number;
+  readonly gid?: number;
 }
 
 export interface ModelSpec {
@@ -46,6 +55,8 @@ export interface ModelSpec {
   readonly needs?: readonly Need[];
   /** What a proxy in front speaks to it: uWSGI's binary protocol for the uWSGI models, else HTTP. */
   readonly proxyProtocol?: BackendProtocol;
+  /** True when the app runs on gevent's hub (monkey-patched): the models --psycogreen applies to. */
+  readonly gevent?: boolean;
   /**
    * Starts what runs beside the server (--proxy nginx), before the server; the runner passes
    * the result to launch() and stops it after the server. Absent: nothing runs beside it.
@@ -109,11 +120,30 @@ export interface ModelOptions {
   readonly asyncCores?: number;
   /** --proxy: a server in front of the model's, where the load goes. */
   readonly proxy?: 'nginx' | null;
+  /** --db: a database each request also waits on (the Python models' DB app), started by watchload. */
+  readonly db?: 'postgres' | null;
+  /** --psycogreen: psycogreen.gevent.patch_psycopg() before the app is imported (gevent models, with --db). */
+  readonly psycogreen?: boolean;
+}
+
+/** What --db postgres needs here: psycopg2 for the app, PostgreSQL's own binaries for watchload. */
+export function postgresNeeds(psycogreen: boolean): Need[] {
+  // Not installed: name the Debian package's path, so the one-line error says what is missing.
+  const bin = postgresBinDir() ?? `${DEBIAN.postgresRoot}/15/bin`;
+  return [
+    pythonModule('psycopg2'),
+    ...(psycogreen ? [pythonModule('psycogreen')] : []),
+    binary(`${bin}/initdb`),
+    binary(`${bin}/postgres`),
+    binary(`${bin}/pg_isready`),
+  ];
 }
 
 /**
  * The model with the run's own options bound in: --async-cores into its launch (see
- * LaunchContext.asyncCores), --proxy as companions started before the server.
+ * LaunchContext.asyncCores), --proxy and --db as companions started before the server, --db
+ * also as the app it runs (LaunchContext.db). Which models accept which option is the
+ * command line's check (cli-options.ts).
  */
 export function configureModel(model: ModelSpec, options: ModelOptions): ModelSpec {
   let configured = model;
@@ -122,13 +152,21 @@ export function configureModel(model: ModelSpec, options: ModelOptions): ModelSp
     const base = configured;
     configured = { ...base, launch: (context) => base.launch({ ...context, asyncCores }) };
   }
-  if (options.proxy) {
-    const proxy = options.proxy;
+  if (options.db) {
+    const db = { psycogreen: options.psycogreen === true };
+    const base = configured;
     configured = {
-      ...configured,
-      needs: [...(configured.needs ?? []), binary(DEBIAN.nginx)],
-      startCompanions: (context) => startCompanions({ proxy, backendProtocol: model.proxyProtocol ?? 'http' }, context),
+      ...base,
+      needs: [...(base.needs ?? []), ...postgresNeeds(db.psycogreen)],
+      launch: (context) => base.launch({ ...context, db }),
     };
+  }
+  if (options.proxy) {
+    configured = { ...configured, needs: [...(configured.needs ?? []), binary(DEBIAN.nginx)] };
+  }
+  if (options.proxy || options.db) {
+    const companions = { proxy: options.proxy ?? null, db: options.db ?? null, backendProtocol: model.proxyProtocol ?? 'http' } as const;
+    configured = { ...configured, startCompanions: (context) => startCompanions(companions, context) };
   }
   return configured;
 }

@@ -18,26 +18,32 @@ export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessE
   return collect(child, options.timeoutMs ?? 60_000);
 }
 
-export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess & { output: { stdout: string; stderr: string } } {
+export type StartedCli = ChildProcess & {
+  output: { stdout: string; stderr: string };
+  /** Settles when the CLI has exited and its output is read; listened for from the start. */
+  closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+};
+
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): StartedCli {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
-  }) as ChildProcess & { output: { stdout: string; stderr: string } };
+  }) as StartedCli;
   child.output = { stdout: '', stderr: '' };
   child.stdout!.on('data', (chunk) => (child.output.stdout += chunk));
   child.stderr!.on('data', (chunk) => (child.output.stderr += chunk));
+  // A test that polls the output first must not miss an exit that happens meanwhile.
+  child.closed = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
   return child;
 }
 
-export function collect(child: ChildProcess & { output: { stdout: string; stderr: string } }, timeoutMs: number): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout: child.output.stdout, stderr: child.output.stderr });
-    });
-  });
+/** Waits for the CLI to end (killing it after timeoutMs) and returns what it printed. */
+export async function collect(child: StartedCli, timeoutMs: number): Promise<CliRun> {
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const { code, signal } = await child.closed;
+  clearTimeout(timer);
+  return { code, signal, stdout: child.output.stdout, stderr: child.output.stderr };
 }
 
 /** Waits until the predicate holds on the child's output so far, or throws after timeoutMs. */

@@ -68,3 +68,52 @@ describe('the command line maps each flag to the model\'s own, or refuses it', (
     expect(() => parseCli(argv)).toThrow(message);
   });
 });
+
+describe('--db postgres and --psycogreen (the tutorial\'s bonus): bound into the model by configureModel', () => {
+  const withDb = (model: string, psycogreen = false) => {
+    const parsed = parseCli(['--model', model, '--db', 'postgres', ...(psycogreen ? ['--psycogreen'] : [])]);
+    if (parsed.kind !== 'run') throw new Error('expected a run');
+    return parsed.model;
+  };
+
+  it.each<[string, boolean, string[]]>([
+    ['gunicorn', false, ['app_db:app']],
+    ['uwsgi', false, ['--module', 'app_db:app']],
+    ['gunicorn-gevent', false, ['patched_db:app']],
+    ['gunicorn-gevent', true, ['patched_db:app']],
+    ['uwsgi-gevent', true, ['--module', 'patched_db:app']],
+    ['gevent', true, [`${serversDir()}/pywsgi.py`, 'patched_db']],
+  ])('%s (psycogreen %s) runs the DB app: %j', (name, psycogreen, args) => {
+    const model = withDb(name, psycogreen);
+    const launch = model.launch(context(name));
+    expect(launch.argv).toEqual(expect.arrayContaining(args));
+    expect(launch.env.PSYCOGREEN).toBe(psycogreen ? '1' : undefined);
+    // A PostgreSQL beside it, and what that needs here: psycopg2, psycogreen if asked, the server's binaries.
+    expect(model.startCompanions).toBeTypeOf('function');
+    const needs = JSON.stringify(model.needs);
+    expect(needs).toContain('"psycopg2"');
+    expect(needs.includes('"psycogreen"')).toBe(psycogreen);
+    expect(needs).toMatch(/bin\/initdb"/);
+    expect(needs).toMatch(/bin\/postgres"/);
+  });
+
+  it('flask reads the DB app through FLASK_APP', () => {
+    expect(withDb('flask-dev').launch(context('flask-dev')).env.FLASK_APP).toBe('app_db');
+  });
+
+  it('without --db nothing changes: the plain app, no companions', () => {
+    const parsed = parseCli(['--model', 'gunicorn-gevent']);
+    if (parsed.kind !== 'run') throw new Error('expected a run');
+    expect(parsed.model.launch(context('gunicorn-gevent')).argv).toContain('patched:app');
+    expect(parsed.model.startCompanions).toBeUndefined();
+  });
+
+  it.each([
+    [['--model', 'uwsgi', '--db', 'postgres', '--psycogreen'], "model 'uwsgi' does not run on gevent: --psycogreen is for the gevent models (gunicorn-gevent, gevent, uwsgi-gevent)"],
+    [['--model', 'gevent', '--psycogreen'], '--psycogreen patches psycopg2: add --db postgres'],
+    [['--model', 'single', '--db', 'postgres'], "model 'single' runs no Python app: --db is for the Python models"],
+  ])('%j is a usage error', (argv, message) => {
+    expect(() => parseCli(argv)).toThrow(UsageError);
+    expect(() => parseCli(argv)).toThrow(message);
+  });
+});
