@@ -6,6 +6,7 @@ import { runSession, type FrontEnd } from './session/run.js';
 import { headlessFrontEnd } from './frontend/headless.js';
 import { renderReport } from './report/render.js';
 import { sanitizeForTerminal } from './util/sanitize.js';
+import { removeStaleRunDirs } from './util/run-dirs.js';
 import { RuntimeError, UsageError } from './util/errors.js';
 
 function printModels(): string {
@@ -42,6 +43,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
 
+  // What a run killed with SIGKILL could not remove (nginx's prefix, PostgreSQL's cluster).
+  for (const dir of removeStaleRunDirs()) process.stderr.write(`watchload: removed ${dir}, left by an earlier run that was killed\n`);
   const { frontEnd, interactive } = await chooseFrontEnd(command);
   const result = await runSession(
     {

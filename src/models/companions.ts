@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { makeRunDir } from '../util/run-dirs.js';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RuntimeError } from '../util/errors.js';
@@ -86,7 +86,7 @@ interface Started {
 }
 
 async function startNginx(context: CompanionContext, protocol: BackendProtocol): Promise<{ started: Started; port: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'watchload-nginx-'));
+  const dir = makeRunDir('nginx');
   // nginx's worker runs as nobody: it must be able to reach the temp paths inside.
   chmodSync(dir, 0o755);
   const port = await freePort(context.host);
@@ -108,6 +108,8 @@ async function startNginx(context: CompanionContext, protocol: BackendProtocol):
     cwd: dir,
     // nginx(8): SIGINT/SIGTERM fast shutdown; SIGQUIT would wait for open connections.
     stopSignal: 'SIGINT',
+    // nginx's workers outlive a master killed with SIGKILL; on SIGTERM it stops them first.
+    deathSignal: 'SIGTERM',
   });
   const started = { name: 'nginx', process, dir };
   try {
@@ -322,7 +324,7 @@ async function startPostgres(context: CompanionContext): Promise<{ started: Star
   const bin = postgresBinDir();
   if (!bin) throw new RuntimeError(`--db postgres needs PostgreSQL's server (initdb, postgres under ${DEBIAN.postgresRoot}/N/bin), not found here: run ${INSTALL_COMMAND}`);
   const user = postgresUser();
-  const dir = mkdtempSync(join(tmpdir(), 'watchload-postgres-'));
+  const dir = makeRunDir('postgres');
   const data = join(dir, 'data');
   const env = { LC_ALL: 'C', HOME: dir };
   let started: Started | null = null;

@@ -34,6 +34,11 @@ export interface Launch {
   readonly cwd: string;
   /** The signal that makes this server stop cleanly (uWSGI, for one, reloads on SIGTERM). */
   readonly stopSignal: NodeJS.Signals;
+  /**
+   * What it gets when watchload dies without a word (SIGKILL): KILL by default. A master
+   * whose workers outlive it (nginx's do) gets a signal it handles by stopping them first.
+   */
+  readonly deathSignal?: NodeJS.Signals;
   /** Run as this user and group (PostgreSQL refuses root); absent: as watchload. */
   readonly uid?: number;
   readonly gid?: number;

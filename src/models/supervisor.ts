@@ -56,7 +56,8 @@ function killGroup(pgid: number, signal: NodeJS.Signals): void {
  * even when watchload is killed with SIGKILL.
  */
 export function spawnServer(launch: Launch): ServerProcess {
-  const argv = SETPRIV ? [SETPRIV, '--pdeathsig', 'KILL', '--', ...launch.argv] : [...launch.argv];
+  const deathSignal = (launch.deathSignal ?? 'SIGKILL').replace(/^SIG/, '');
+  const argv = SETPRIV ? [SETPRIV, '--pdeathsig', deathSignal, '--', ...launch.argv] : [...launch.argv];
   let child: ChildProcess;
   try {
     child = spawn(argv[0], argv.slice(1), {
