@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { configureModel, findModel } from '../../src/models/registry.js';
 import { missingForModel, missingMessage } from '../../src/models/requirements.js';
-import { collect, processesMatching, runCli, startCli, survivors } from '../helpers/cli.js';
+import { collect, processesMatching, runCli, startCli, survivors, childrenOf } from '../helpers/cli.js';
 
 // The tutorial's bonus (issue 3): --db postgres runs the DB app (servers/app_db.py: half the
 // delay upstream, half in `SELECT NOW(), pg_sleep(delay/2)` through psycopg2) on a PostgreSQL
@@ -28,19 +28,6 @@ interface Report {
 /** Temp dirs that were there before: another run's are not ours to judge. */
 const tempBefore = readdirSync(tmpdir());
 const ourTempDirs = () => readdirSync(tmpdir()).filter((name) => name.startsWith('watchload-postgres-') && !tempBefore.includes(name));
-
-/** Live children of a pid, by ppid in /proc/<pid>/stat. */
-function childrenOf(parent: number): number[] {
-  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).filter((entry) => {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return Number(fields[1]) === parent && fields[0] !== 'Z';
-    } catch {
-      return false;
-    }
-  }).map(Number);
-}
 
 let lastPids: number[] = [];
 

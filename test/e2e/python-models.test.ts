@@ -3,7 +3,7 @@ import { findModel } from '../../src/models/registry.js';
 import { missingForModel, missingMessage } from '../../src/models/requirements.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { collect, processesMatching, runCli, startCli, survivors, waitForOutput } from '../helpers/cli.js';
+import { collect, processesMatching, runCli, startCli, survivors, waitForOutput, childrenOf } from '../helpers/cli.js';
 
 // The tutorial's Python servers (issue 3), each run for real through the built CLI with
 // --json and a small load, on Debian's packages. Each test asserts the shape the model is
@@ -37,19 +37,6 @@ interface Report {
 
 /** Temp dirs that were there before: another run's are not ours to judge. */
 const tempBefore = readdirSync(tmpdir());
-
-/** Live children of a pid, by ppid in /proc/<pid>/stat (this kernel has no task/<tid>/children). */
-function childrenOf(parent: number): number[] {
-  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).filter((entry) => {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return Number(fields[1]) === parent && fields[0] !== 'Z';
-    } catch {
-      return false;
-    }
-  }).map(Number);
-}
 
 let lastPids: number[] = [];
 let lastPort: string | null = null;

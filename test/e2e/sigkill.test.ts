@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { processesMatching, runCli, startCli, collect, survivors, waitForOutput } from '../helpers/cli.js';
+import { childrenOf, processesMatching, runCli, startCli, collect, survivors, waitForOutput } from '../helpers/cli.js';
 
 // watchload killed with SIGKILL runs no cleanup code: what it started must die anyway (a
 // parent-death signal on every server, SIGTERM for nginx so that it stops its workers), and
@@ -12,11 +12,6 @@ const started: number[] = [];
 afterEach(async () => {
   expect(await survivors(started.splice(0))).toEqual([]);
 });
-
-function parentOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-}
 
 const nginxDirs = () => new Set(readdirSync(tmpdir()).filter((name) => name.startsWith('watchload-nginx-')).map((name) => join(tmpdir(), name)));
 
@@ -32,7 +27,7 @@ describe('SIGKILL of watchload', () => {
     // nginx master (its command line names the prefix) and the Flask server; nginx's worker is
     // titled `nginx: worker process`, found as the master's child below.
     expect(servers.length).toBeGreaterThanOrEqual(2);
-    const workers = processesMatching('nginx: worker process').filter((pid) => servers.includes(parentOf(pid)));
+    const workers = servers.flatMap(childrenOf);
     expect(workers.length).toBeGreaterThanOrEqual(1);
     started.push(...servers, ...workers);
 

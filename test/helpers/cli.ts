@@ -92,3 +92,19 @@ export async function survivors(pids: readonly number[], waitMs = 3_000): Promis
   }
   return alive;
 }
+
+/** Live children of a pid, by ppid in /proc/<pid>/stat. */
+export function childrenOf(parent: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return Number(fields[1]) === parent && fields[0] !== 'Z';
+      } catch {
+        return false; // gone between readdir and read
+      }
+    })
+    .map(Number);
+}
