@@ -1,6 +1,7 @@
 import React from 'react';
 import { Box } from 'ink';
-import { mergeAll } from '../src/load/histogram.js';
+import { EMPTY_HISTOGRAM, mergeAll } from '../src/load/histogram.js';
+import { loadTargetAt } from '../src/session/store.js';
 import type { SparseHistogram } from '../src/load/types.js';
 import type { SessionState } from '../src/session/state.js';
 import { sanitizeForTerminal } from '../src/util/sanitize.js';
@@ -110,8 +111,23 @@ export function noticeLine(state: SessionState, width: number): Line | null {
  * The latencies of the last `windowMs`. The store drops old slices when batches arrive; once
  * the load has ended none arrive, so the slices are also aged here against the session's now.
  */
-export function windowHistogram(state: SessionState, windowMs: number): SparseHistogram {
-  return mergeAll(state.load.window.filter((s) => state.nowMs - s.tMs <= windowMs).map((s) => s.histogram));
+export function windowHistogram(state: SessionState, windowMs: number, which: 'histogram' | 'uncorrected' = 'histogram'): SparseHistogram {
+  return mergeAll(state.load.window.filter((s) => state.nowMs - s.tMs <= windowMs).map((s) => s[which] ?? EMPTY_HISTOGRAM));
+}
+
+/** Open loop: the latencies from the actual send, beside the corrected ones; null in closed loop. */
+export function uncorrectedLatency(state: SessionState, windowMs: number): { window: SparseHistogram; cumulative: SparseHistogram } | null {
+  if (state.load.uncorrected === null) return null;
+  return { window: windowHistogram(state, windowMs, 'uncorrected'), cumulative: state.load.uncorrected };
+}
+
+/** What the load was set to in each whole second of load so far (the time axis of a ramp or a rate). */
+export function targetSeries(state: SessionState): { perSecond: number[]; unit: 'req/s' | 'conns' } | null {
+  const config = state.config;
+  if (config === null || (config.ramp === null && config.rate === null)) return null;
+  const seconds = wholeSecondsRps(state.load, state.nowMs).length;
+  const perSecond = Array.from({ length: seconds }, (_, s) => loadTargetAt(config, s * 1000) ?? 0);
+  return { perSecond, unit: config.rate !== null || config.ramp?.unit === 'rate' ? 'req/s' : 'conns' };
 }
 
 export interface DashboardProps {
@@ -168,6 +184,8 @@ export function Dashboard({ state, columns, rows, showHelp, windowMs = 5000 }: D
               windowLabel={`${windowMs / 1000} s`}
               rpsPerSecond={wholeSecondsRps(state.load, state.nowMs)}
               p99MsPerSample={state.timeline.map((p) => p.p99Ms)}
+              uncorrected={uncorrectedLatency(state, windowMs)}
+              target={targetSeries(state)}
               widthColumns={layout.latency.widthColumns}
               rows={latencyRows}
             />

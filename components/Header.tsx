@@ -1,10 +1,13 @@
 import React from 'react';
-import { activeLoadMs, rateWindowMs } from '../src/session/store.js';
+import { activeLoadMs, rateWindowMs, targetRate } from '../src/session/store.js';
+import { generatorVerdict, type GeneratorVerdict } from '../src/session/generator-health.js';
+import { stageAt } from '../src/load/schedule.js';
+import { valueAtQuantileUs } from '../src/load/histogram.js';
 import { Box } from 'ink';
-import type { LoadCounts } from '../src/load/types.js';
+import type { LoadCounts, Ramp } from '../src/load/types.js';
 import type { LoadState, Phase, SessionState } from '../src/session/state.js';
 import { sanitizeForTerminal } from '../src/util/sanitize.js';
-import { formatClock, formatCount, formatLatencyMs, formatRate } from './format.js';
+import { formatClock, formatCount, formatLatencyMs, formatRate, formatSetting } from './format.js';
 import { fitLine, lineWidth, type Line, type Segment } from './line.js';
 import { TextLine } from './TextLine.js';
 import { displayWidth, truncateMiddle } from './text.js';
@@ -42,6 +45,17 @@ export interface HeaderInfo {
   /** Responses per second of load time so far; null before load. */
   readonly rpsMean: number | null;
   readonly counts: LoadCounts;
+  /** Open loop: the requests/s the schedule asks for now; null in closed loop. */
+  readonly rateTarget: number | null;
+  /** Open loop: requests sent in the last whole second. */
+  readonly sentNow: number | null;
+  /** Open loop: p99 of how late requests went out against the schedule, ms. */
+  readonly sendLagP99Ms: number | null;
+  /** `--ramp`, when given, and the stage running (0-based; null outside the load). */
+  readonly ramp: Ramp | null;
+  readonly stageIndex: number | null;
+  /** Set when the load generator, not the server, limits the load (or the server cannot keep up with the rate). */
+  readonly verdict: GeneratorVerdict | null;
 }
 
 /**
@@ -50,10 +64,10 @@ export interface HeaderInfo {
  * running, which would read as a dip on every frame; the same goes for the last fraction of
  * a second after the load ends.
  */
-export function wholeSecondsRps(load: LoadState, nowMs: number): readonly number[] {
+export function wholeSecondsRps(load: LoadState, nowMs: number, series: readonly number[] = load.rpsPerSecond): readonly number[] {
   if (load.startedAtMs === null) return [];
   const whole = Math.max(0, Math.floor(((load.finishedAtMs ?? nowMs) - load.startedAtMs) / 1000));
-  return load.rpsPerSecond.length <= whole ? load.rpsPerSecond : load.rpsPerSecond.slice(0, whole);
+  return series.length <= whole ? series : series.slice(0, whole);
 }
 
 /** Requests that are over, whatever their outcome (silent resets are never "done"). */
@@ -73,6 +87,10 @@ export function headerInfo(state: SessionState): HeaderInfo {
   const counts = state.load.totals ?? state.load.counts;
   const elapsed = activeLoadMs(state);
   const rps = wholeSecondsRps(state.load, state.nowMs);
+  const sent = wholeSecondsRps(state.load, state.nowMs, state.load.sentPerSecond);
+  const ramp = state.config?.ramp ?? null;
+  const lagUs = state.load.sendLag === null ? null : valueAtQuantileUs(state.load.sendLag, 0.99);
+  const loading = state.load.startedAtMs !== null && state.load.finishedAtMs === null;
   return {
     model: state.config?.model ?? '—',
     workers: state.config?.workers ?? null,
@@ -91,6 +109,12 @@ export function headerInfo(state: SessionState): HeaderInfo {
     loadFinished: state.load.finishedAtMs !== null,
     rpsMean: state.load.startedAtMs === null || elapsed <= 0 ? null : (counts.completed * 1000) / rateWindowMs(state),
     counts,
+    rateTarget: targetRate(state),
+    sentNow: sent.length > 0 ? sent[sent.length - 1] : null,
+    sendLagP99Ms: lagUs === null ? null : lagUs / 1000,
+    ramp,
+    stageIndex: ramp !== null && loading ? stageAt(ramp.stages, elapsed)?.index ?? null : null,
+    verdict: generatorVerdict(state),
   };
 }
 
@@ -157,6 +181,18 @@ function compactErrors(counts: LoadCounts): Segment[] {
   return out.length > 0 ? out : [{ text: 'no errors', dim: true }];
 }
 
+/** How the load is driven, for the first line: `-c 50`, `--rate 200/s ≤1000 conns`, `ramp 10→50→200 conns 2/3`. */
+function loadSettings(info: HeaderInfo): string[] {
+  if (info.ramp !== null) {
+    const unit = info.ramp.unit === 'rate' ? 'req/s' : 'conns';
+    const steps = info.ramp.stages.map((s) => formatSetting(s.value)).join('→');
+    const stage = info.stageIndex === null ? '' : ` · stage ${info.stageIndex + 1}/${info.ramp.stages.length}`;
+    return [`ramp ${steps} ${unit}${stage}`];
+  }
+  if (info.rateTarget !== null) return [`--rate ${formatSetting(info.rateTarget)}/s`, ...(info.connections !== null ? [`≤${info.connections} conns`] : [])];
+  return info.connections !== null ? [`-c ${info.connections}`] : [];
+}
+
 /**
  * The header in `lines` lines (2 to 4) of `width` columns:
  *   1. model and run settings … phase, elapsed (right-aligned, always visible);
@@ -170,7 +206,7 @@ export function headerLines(info: HeaderInfo, width: number, lines: number): Lin
   const settings = [
     info.workers !== null ? `${info.workers} workers` : null,
     info.threads !== null ? `${info.threads} threads` : null,
-    info.connections !== null ? `-c ${info.connections}` : null,
+    ...loadSettings(info),
     info.delayS !== null ? `delay ${formatLatencyMs(info.delayS * 1000)}` : null,
   ].filter((s): s is string => s !== null);
   const right: Segment[] = [
@@ -212,10 +248,21 @@ export function headerLines(info: HeaderInfo, width: number, lines: number): Lin
   const rps: Segment = info.loadFinished
     ? { text: `${formatRate(info.rpsMean)} req/s mean`, bold: true }
     : { text: `${formatRate(info.rpsNow)} req/s`, bold: true };
+  // Open loop: the achieved rate against the schedule's, and how late sends went out.
+  const schedule: Segment[] =
+    info.rateTarget === null || info.loadFinished
+      ? []
+      : [
+          { text: ' · sent ' },
+          { text: `${formatRate(info.sentNow)}/${formatSetting(info.rateTarget)}`, bold: true, ...(info.sentNow !== null && info.sentNow < 0.95 * info.rateTarget ? { color: 'yellow' } : {}) },
+          { text: ' per s' },
+        ];
+  const lag: Segment[] = info.sendLagP99Ms === null ? [] : [{ text: ` · late p99 ${formatLatencyMs(info.sendLagP99Ms)}`, dim: true }];
   // Without a line of their own, errors that happened come right after the bar, then the rate;
   // the rest is added whole or not at all.
-  const third: Segment[] = compact && errorsHappened ? [bar, pct, ...compactErrors(info.counts), { text: ' · ' }, rps] : [bar, pct, { text: done }, { text: ' · ' }, rps];
+  const third: Segment[] = compact && errorsHappened ? [bar, pct, ...compactErrors(info.counts), { text: ' · ' }, rps, ...schedule] : [bar, pct, { text: done }, { text: ' · ' }, rps, ...schedule];
   const optional: Segment[][] = [];
+  if (lag.length > 0) optional.push(lag);
   if (compact && errorsHappened) optional.push([{ text: ` · ${done}` }]);
   if (compact && !errorsHappened) optional.push([{ text: ' · no errors', dim: true }]);
   if (!info.loadFinished) optional.push([{ text: ` · mean ${formatRate(info.rpsMean)}`, dim: true }]);
@@ -230,7 +277,9 @@ export function headerLines(info: HeaderInfo, width: number, lines: number): Lin
     ...allErrors(c),
   ];
 
-  const all = lines >= 4 ? [first, second, third, fourth] : lines === 3 ? [first, second, third] : [first, third];
+  // The generator's verdict takes the command's line: while it holds, it matters more.
+  const verdict: Line | null = info.verdict === null ? null : [{ text: `⚠ ${info.verdict.text}`, color: info.verdict.generatorBound ? 'red' : 'yellow', bold: true }];
+  const all = lines >= 4 ? [first, verdict ?? second, third, fourth] : lines === 3 ? [first, verdict ?? second, third] : [first, verdict ?? third];
   return all.slice(0, lines).map((l) => fitLine(l, width));
 }
 

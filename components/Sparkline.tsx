@@ -9,10 +9,11 @@ const LEVELS = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
  * (so a steady rate reads as a flat top). Any value above zero gets at least `▁`.
  * Returns as many characters as there are values, at most `width`.
  */
-export function toSparkline(values: readonly number[], width: number): string {
+export function toSparkline(values: readonly number[], width: number, scaleMax?: number): string {
   if (width <= 0) return '';
   const shown = values.slice(-width);
-  const max = Math.max(0, ...shown.filter(Number.isFinite));
+  // A shared scale (scaleMax) lets two lines be read against each other: req/s under its target.
+  const max = scaleMax ?? Math.max(0, ...shown.filter(Number.isFinite));
   return shown
     .map((v) => {
       if (!Number.isFinite(v) || v <= 0 || max <= 0) return LEVELS[0];

@@ -61,6 +61,11 @@ export function formatRate(perSecond: number | null): string {
   return perSecond < 99.95 ? perSecond.toFixed(1) : formatCount(perSecond);
 }
 
+/** A value the user set (a rate, a connection count) as they would write it: `200`, `1,000`, `12.5`. */
+export function formatSetting(value: number): string {
+  return Number.isInteger(value) ? formatCount(value) : String(Number(value.toPrecision(6)));
+}
+
 /** %CPU in at most 5 columns: "0.0", "12.3", "100.0", "1234"; "–" before a second sample. */
 export function formatCpuPercent(cpuPercent: number | null): string {
   if (cpuPercent === null || !Number.isFinite(cpuPercent)) return '–';

@@ -1,6 +1,6 @@
 import { summarizeMs, totalCount, type LatencySummaryMs } from '../src/load/histogram.js';
 import type { SparseHistogram } from '../src/load/types.js';
-import { formatCount, formatLatencyMs, formatRangeUs, formatRate } from './format.js';
+import { formatCount, formatLatencyMs, formatRangeUs, formatRate, formatSetting } from './format.js';
 import { fitLine, type Line, type Segment } from './line.js';
 import { toSparkline } from './Sparkline.js';
 import { padEnd, padStart } from './text.js';
@@ -112,7 +112,20 @@ export interface LatencyInput {
   readonly rpsPerSecond: readonly number[];
   /** p99 of the sliding window at each sample, oldest first; null while it was empty. */
   readonly p99MsPerSample: readonly (number | null)[];
+  /**
+   * Open loop only: the window's and the whole run's latencies from the actual send (the
+   * histograms above are then from the intended send time). Null in closed loop.
+   */
+  readonly uncorrected?: { readonly window: SparseHistogram; readonly cumulative: SparseHistogram } | null;
+  /**
+   * What the load was set to in each whole second (requests/s in open loop, connections in a
+   * ramp), aligned with rpsPerSecond; null for a constant closed loop.
+   */
+  readonly target?: { readonly perSecond: readonly number[]; readonly unit: 'req/s' | 'conns' } | null;
 }
+
+/** Label of an open-loop row measured from the actual send. */
+const AT_SEND = '  at send';
 
 const PERCENTILES: ReadonlyArray<readonly [string, keyof LatencySummaryMs]> = [
   ['p50', 'p50'],
@@ -124,10 +137,14 @@ const PERCENTILES: ReadonlyArray<readonly [string, keyof LatencySummaryMs]> = [
 
 /** Where the pane's rows go: the table always, then the sparkline, then the histogram. */
 export interface LatencyLayout {
-  /** Header, window row, cumulative row: up to 3. */
+  /** Header, window row(s), cumulative row(s): up to 3, or 5 in open loop. */
   readonly tableRows: number;
   /** The req/s sparkline. */
   readonly rpsLine: boolean;
+  /** The target (rate or connections) over time, under req/s. */
+  readonly targetLine: boolean;
+  /** Open loop: the line saying what the two kinds of rows measure. */
+  readonly explainLine: boolean;
   /** The p99-over-time sparkline. */
   readonly p99Line: boolean;
   /** The line saying what the bars count. */
@@ -136,28 +153,43 @@ export interface LatencyLayout {
   readonly bins: number;
 }
 
+/** Bars the histogram keeps before the trends and captions get a row. */
+const MIN_BARS = 4;
+
 /**
- * What fits in `rows`: the table first, then req/s, then 3 bars; from 9 rows a p99 trend and
- * from 10 a caption over the bars, which get the rest.
+ * What fits in `rows`, in order: the table, req/s, the target line, 4 bars, the open-loop
+ * explanation, the p99 trend, the caption; the bars get the rest. A closed loop gets its
+ * p99 trend from 9 rows and its caption from 10.
  */
-export function latencyLayout(rows: number): LatencyLayout {
-  const tableRows = Math.max(0, Math.min(3, rows));
-  const rpsLine = rows >= 4;
-  const p99Line = rows >= 9;
-  const caption = rows >= 10;
-  const bins = Math.max(0, rows - tableRows - (rpsLine ? 1 : 0) - (p99Line ? 1 : 0) - (caption ? 1 : 0));
-  return { tableRows, rpsLine, p99Line, caption, bins };
+export function latencyLayout(rows: number, options: { readonly openLoop?: boolean; readonly target?: boolean } = {}): LatencyLayout {
+  let left = Math.max(0, rows);
+  const take = (n: number) => {
+    const got = Math.min(n, left);
+    left -= got;
+    return got;
+  };
+  const tableRows = take(options.openLoop ? 5 : 3);
+  const rpsLine = take(1) === 1;
+  const targetLine = options.target === true && take(1) === 1;
+  let bins = take(MIN_BARS);
+  const explainLine = options.openLoop === true && take(1) === 1;
+  const p99Line = take(1) === 1;
+  const caption = take(1) === 1;
+  bins += take(left);
+  return { tableRows, rpsLine, targetLine, explainLine, p99Line, caption, bins };
 }
 
 /** The pane's lines at `width` × `rows`: never more than `rows` lines, none wider than `width`. */
 export function latencyPaneLines(input: LatencyInput, width: number, rows: number): Line[] {
   if (rows <= 0) return [];
-  const layout = latencyLayout(rows);
+  const uncorrected = input.uncorrected ?? null;
+  const target = input.target ?? null;
+  const layout = latencyLayout(rows, { openLoop: uncorrected !== null, target: target !== null });
   const windowSummary = summarizeMs(input.windowHistogram);
   const allSummary = summarizeMs(input.cumulativeHistogram);
   const windowName = `last ${input.windowLabel}`;
   // Values are at most 7 columns in cells of 8 or more, so a cell always starts with a space.
-  const labelWidth = Math.max(8, windowName.length);
+  const labelWidth = Math.max(8, windowName.length, uncorrected === null ? 0 : AT_SEND.length);
   const cell = Math.max(8, Math.min(10, Math.floor((width - labelWidth) / PERCENTILES.length)));
 
   const header: Line = [
@@ -168,15 +200,40 @@ export function latencyPaneLines(input: LatencyInput, width: number, rows: numbe
     { text: padEnd(label, labelWidth), dim: true },
     { text: PERCENTILES.map(([, key]) => padStart(formatLatencyMs(s[key] as number | null), cell)).join(''), ...style },
   ];
-  const lines: Line[] = [header, row(windowName, windowSummary, { bold: true }), row('all', allSummary, {})]
-    .slice(0, layout.tableRows)
-    .map((l) => fitLine(l, width));
+  // Open loop: each row from the intended send time, then the same responses from the actual
+  // send (what a client that waits before sending would report).
+  const table =
+    uncorrected === null
+      ? [header, row(windowName, windowSummary, { bold: true }), row('all', allSummary, {})]
+      : [
+          header,
+          row(windowName, windowSummary, { bold: true }),
+          row(AT_SEND, summarizeMs(uncorrected.window), { dim: true }),
+          row('all', allSummary, {}),
+          row(AT_SEND, summarizeMs(uncorrected.cumulative), { dim: true }),
+        ];
+  const lines: Line[] = table.slice(0, layout.tableRows).map((l) => fitLine(l, width));
 
+  // req/s and its target share one scale, so a shortfall shows as a lower line.
+  const targetIsRate = target !== null && target.unit === 'req/s';
+  const sharedMax = targetIsRate ? Math.max(0, ...input.rpsPerSecond, ...target.perSecond) : undefined;
   if (layout.rpsLine) {
     const now = input.rpsPerSecond.length > 0 ? input.rpsPerSecond[input.rpsPerSecond.length - 1] : null;
     const suffix = now === null ? ' —' : ` ${formatRate(now)}/s`;
-    const spark = toSparkline(input.rpsPerSecond, Math.max(0, width - 6 - suffix.length));
+    const spark = toSparkline(input.rpsPerSecond, Math.max(0, width - 6 - suffix.length), sharedMax);
     lines.push(fitLine([{ text: 'req/s ', dim: true }, { text: spark, color: 'cyan' }, { text: suffix }], width));
+  }
+  if (layout.targetLine && target !== null) {
+    const series = target.perSecond;
+    const now = series.length > 0 ? series[series.length - 1] : null;
+    const suffix = now === null ? ' —' : ` ${formatSetting(now)}${target.unit === 'req/s' ? '/s' : ' conns'}`;
+    const spark = toSparkline(series, Math.max(0, width - 6 - suffix.length), sharedMax);
+    lines.push(fitLine([{ text: 'target', dim: true }, { text: spark, color: 'yellow' }, { text: suffix }], width));
+  }
+  if (layout.explainLine) {
+    const long = 'latency from the intended send time (CO-corrected); at send: from the actual send';
+    const short = 'from intended send time · at send: from actual send';
+    lines.push(fitLine([{ text: long.length <= width ? long : short, dim: true }], width));
   }
   if (layout.p99Line) {
     const series = input.p99MsPerSample;

@@ -1,9 +1,11 @@
-import { summarizeMs } from '../src/load/histogram.js';
+import { GENERATOR_CPU_LIMIT_PERCENT } from '../src/load/generator.js';
+import { EMPTY_HISTOGRAM, summarizeMs } from '../src/load/histogram.js';
+import type { SessionConfig } from '../src/session/events.js';
 import type { ShapeCount, SessionState } from '../src/session/state.js';
 import { sanitizeForTerminal } from '../src/util/sanitize.js';
-import { formatClock, formatCount, formatLatencyMs, formatRate } from './format.js';
+import { formatClock, formatCount, formatLatencyMs, formatRate, formatSetting } from './format.js';
 import { formatCommand } from './Header.js';
-import { activeLoadMs, rateWindowMs } from '../src/session/store.js';
+import { activeLoadMs, meanTargetRate, rateWindowMs } from '../src/session/store.js';
 import { lineText, type Line, type Segment } from './line.js';
 
 /**
@@ -50,7 +52,7 @@ export function summaryLines(state: SessionState): Line[] {
   }
   if (config !== null) {
     const bound = config.requests !== null ? `${formatCount(config.requests)} requests` : config.durationS !== null ? `${config.durationS} s` : 'unbounded';
-    lines.push([label('load'), { text: `-c ${config.connections} · ${bound} · delay ${formatLatencyMs(config.delayS * 1000)}` }]);
+    lines.push([label('load'), { text: `${loadMode(config)} · ${bound} · delay ${formatLatencyMs(config.delayS * 1000)}${config.loadWorkers > 1 ? ` · ${config.loadWorkers} load workers` : ''}` }]);
   }
   const rps = rateWindow > 0 ? (counts.completed * 1000) / rateWindow : null;
   lines.push([
@@ -82,7 +84,17 @@ export function summaryLines(state: SessionState): Line[] {
       ].join(' · '),
     },
   ]);
-  lines.push([label(''), { text: `max ${formatLatencyMs(lat.max)} · mean ${formatLatencyMs(lat.mean)}` }]);
+  lines.push([label(''), { text: `max ${formatLatencyMs(lat.max)} · mean ${formatLatencyMs(lat.mean)}${state.load.uncorrected !== null ? ' · from the intended send time' : ''}` }]);
+  if (state.load.uncorrected !== null) {
+    const naive = summarizeMs(state.load.uncorrected);
+    lines.push([label('at send'), { text: `p50 ${formatLatencyMs(naive.p50)} · p99 ${formatLatencyMs(naive.p99)} · max ${formatLatencyMs(naive.max)} · from the actual send`, dim: true }]);
+    const lag = summarizeMs(state.load.sendLag ?? EMPTY_HISTOGRAM);
+    const sentRate = rateWindow > 0 ? (state.load.sent * 1000) / rateWindow : null;
+    lines.push([label('schedule'), { text: `sent ${formatRate(sentRate)} req/s of ${formatRate(config === null ? null : meanTargetRate(config))} asked · late p50 ${formatLatencyMs(lag.p50)} · p99 ${formatLatencyMs(lag.p99)} · max ${formatLatencyMs(lag.max)}` }]);
+  }
+  if (state.load.generatorPeak !== null && state.load.generatorPeak.cpuPercent > GENERATOR_CPU_LIMIT_PERCENT) {
+    lines.push([label('generator'), { text: `the load worker reached ${Math.round(state.load.generatorPeak.cpuPercent)}% of a core: the load, not only the server, may have limited these figures (try --load-workers)`, color: 'yellow', bold: true }]);
+  }
   lines.push([
     label('shape'),
     {
@@ -96,6 +108,16 @@ export function summaryLines(state: SessionState): Line[] {
     for (const l of exited.stderrTail) lines.push([{ text: `  │ ${sanitizeForTerminal(l)}`, dim: true }]);
   }
   return lines;
+}
+
+/** How the load was driven: `-c 50`, `--rate 200/s ≤1000 conns`, `ramp 10→50 conns over 20 s`. */
+function loadMode(config: SessionConfig): string {
+  if (config.ramp !== null) {
+    const unit = config.ramp.unit === 'rate' ? 'req/s' : 'conns';
+    return `ramp ${config.ramp.stages.map((s) => `${s.durationMs / 1000}s:${formatSetting(s.value)}`).join(',')} (${unit})`;
+  }
+  if (config.rate !== null) return `--rate ${formatSetting(config.rate)}/s ≤${formatCount(config.connections)} conns`;
+  return `-c ${config.connections}`;
 }
 
 /** The summary as plain text, no colour codes, lines joined by `\n` (no trailing newline). */

@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { parseRamp, stagesDurationMs, type Stage } from './load/schedule.js';
 import { allModels, findModel, modelNames, configureModel, type ModelSpec } from './models/registry.js';
 import type { SessionConfig } from './session/events.js';
 import { UsageError } from './util/errors.js';
@@ -38,11 +40,33 @@ function seconds(min: number, max: number) {
   };
 }
 
+function rate(raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value <= 0 || value > 1_000_000) {
+    throw new InvalidArgumentError('expected requests per second, more than 0 and at most 1000000');
+  }
+  return value;
+}
+
+function ramp(raw: string): Stage[] {
+  try {
+    return parseRamp(raw);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message.replace(/^--ramp: /, ''));
+  }
+}
+
+/** With --rate, -c caps the connections; they open only as the schedule needs them. */
+export const OPEN_LOOP_CONNECTIONS = 1000;
+
 const EXAMPLES = `
 Examples:
   watchload --model cluster --workers 4              a Node cluster under 50 connections for 30 s
   watchload --model single -c 200 -n 2000 --delay 1  the tutorial's load on one event loop
   watchload --model cluster --json -d 5              no TUI: the JSON report on stdout
+  watchload --model flask-threaded --rate 200 -d 20  open loop: 200 requests/s whatever the server does
+  watchload --model gthread --ramp 10:10,10:50,10:200 closed loop in steps: 10, then 50, then 200 connections
+  watchload --model cluster --rate --ramp 10:100,10:400 open loop in steps of requests/s
   watchload --model uwsgi-gevent --db postgres -c 5 -n 10 --delay 1 [--psycogreen]
                                                      the tutorial's bonus: psycopg2 blocks the hub, or not
   watchload models                                   the models and what they show
@@ -61,7 +85,10 @@ function buildProgram(): Command {
     .addOption(new Option('--proxy <name>', 'a proxy in front of the server; the load goes to it').choices(['nginx']))
     .addOption(new Option('--db <name>', 'each request also waits on a database watchload starts (the Python models: SELECT NOW(), pg_sleep(delay/2) via psycopg2)').choices(['postgres']))
     .option('--psycogreen', 'with --db, on the gevent models: psycogreen.gevent.patch_psycopg() first, so queries yield to the hub')
-    .addOption(new Option('-c, --connections <n>', 'concurrent connections (closed loop)').argParser(wholeNumber(1, 10_000)).default(50))
+    .addOption(new Option('-c, --connections <n>', `concurrent connections (closed loop); with --rate, the most the schedule may use (default ${OPEN_LOOP_CONNECTIONS})`).argParser(wholeNumber(1, 10_000)).default(50))
+    .addOption(new Option('--rate [requests/s]', 'open loop: send on a schedule, whatever the responses do (latency counted from the intended send time); alone with --ramp: the ramp steps the rate').argParser(rate))
+    .addOption(new Option('--ramp <steps>', 'steps over time, SECONDS:VALUE,…: connections (or requests/s with --rate); sets the duration').argParser(ramp))
+    .addOption(new Option('--load-workers <n>', 'worker threads that send the load (when one cannot keep up)').argParser(wholeNumber(1, 64)).default(1))
     .addOption(new Option('-n, --requests <n>', 'total requests to send').argParser(wholeNumber(1, 100_000_000)))
     .addOption(new Option('-d, --duration <seconds>', 'how long to load (default 30 when -n is not given)').argParser(seconds(0.1, 86_400)))
     .addOption(new Option('--delay <seconds>', 'upstream delay per request').argParser(seconds(0, 600)).default(0.2))
@@ -100,6 +127,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
 
   const options = program.opts<{
     model: string; workers?: number; threads?: number; asyncCores?: number; proxy?: 'nginx'; db?: 'postgres'; psycogreen?: boolean; connections: number; requests?: number; duration?: number;
+    rate?: number | true; ramp?: Stage[]; loadWorkers: number;
     delay: number; interval: number; port?: number; timeout: number; readyTimeout: number; keepalive: boolean; tui: boolean; json?: boolean;
   }>();
   const spec = findModel(options.model);
@@ -112,8 +140,23 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (options.psycogreen === true && options.db === undefined) throw new UsageError('--psycogreen patches psycopg2: add --db postgres');
   const model = configureModel(spec, { asyncCores: options.asyncCores, proxy: options.proxy ?? null, db: options.db ?? null, psycogreen: options.psycogreen === true });
   if (options.requests !== undefined && options.duration !== undefined) throw new UsageError('give -n/--requests or -d/--duration, not both');
+  const stages = options.ramp ?? null;
+  const explicitConnections = program.getOptionValueSource('connections') !== 'default';
+  if (options.rate === true && stages === null) throw new UsageError('--rate needs requests per second (e.g. --rate 200), or --ramp to step the rate');
+  if (stages !== null) {
+    const seconds = stagesDurationMs(stages) / 1000;
+    if (options.duration !== undefined || options.requests !== undefined) throw new UsageError(`--ramp sets the duration (${seconds} s): drop ${options.duration !== undefined ? '-d' : '-n'}`);
+    if (typeof options.rate === 'number') throw new UsageError('--ramp with --rate: give --rate without a value, the ramp steps the rate');
+    if (options.rate === undefined && explicitConnections) throw new UsageError('--ramp steps the connections: drop -c');
+    if (options.rate === undefined && stages.some((s) => !Number.isInteger(s.value))) throw new UsageError('--ramp: connections are whole numbers');
+    if (options.rate === undefined && stages.every((s) => s.value < 1)) throw new UsageError('--ramp: some stage needs at least 1 connection');
+  }
+  const openLoop = options.rate !== undefined;
   const requests = options.requests ?? null;
-  const durationS = requests === null ? options.duration ?? 30 : null;
+  const durationS = stages !== null ? stagesDurationMs(stages) / 1000 : requests === null ? options.duration ?? 30 : null;
+  const connections = stages !== null && !openLoop ? Math.max(...stages.map((s) => s.value)) : openLoop && !explicitConnections ? OPEN_LOOP_CONNECTIONS : options.connections;
+  if (options.loadWorkers > connections) throw new UsageError(`--load-workers ${options.loadWorkers} needs at least as many connections, got ${connections}`);
+  if (requests !== null && options.loadWorkers > requests) throw new UsageError(`--load-workers ${options.loadWorkers} needs at least as many requests, got -n ${requests}`);
   return {
     kind: 'run',
     model,
@@ -121,12 +164,16 @@ export function parseCli(argv: readonly string[]): CliCommand {
       model: model.name,
       workers: options.workers ?? model.defaults.workers,
       threads: options.threads ?? model.defaults.threads,
-      connections: options.connections,
+      connections,
       requests,
       durationS,
       delayS: options.delay,
       intervalMs: options.interval,
       keepAlive: options.keepalive && !(spec.closesConnections === true && !options.proxy),
+      rate: typeof options.rate === 'number' ? options.rate : null,
+      ramp: stages === null ? null : { unit: openLoop ? 'rate' : 'connections', stages },
+      loadWorkers: options.loadWorkers,
+      cores: availableParallelism(),
     },
     port: options.port ?? null,
     json: options.json === true,

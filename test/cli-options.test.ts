@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { availableParallelism } from 'node:os';
 import { parseCli } from '../src/cli-options.js';
 
 function config(args: string[]) {
@@ -10,7 +11,7 @@ function config(args: string[]) {
 describe('parseCli', () => {
   it('fills the defaults of issue 2: cluster, 50 connections, 30 s, 0.2 s delay, 250 ms sampling', () => {
     expect(config([])).toEqual({
-      model: 'cluster', workers: 4, threads: null, connections: 50, requests: null, durationS: 30, delayS: 0.2, intervalMs: 250, keepAlive: true,
+      model: 'cluster', workers: 4, threads: null, connections: 50, requests: null, durationS: 30, delayS: 0.2, intervalMs: 250, keepAlive: true, rate: null, ramp: null, loadWorkers: 1, cores: availableParallelism(),
     });
   });
 
@@ -28,5 +29,38 @@ describe('parseCli', () => {
     [['--model', 'uwsgi', '--proxy', 'nginx'], true],
   ])('keep-alive for %j: %s', (args, keepAlive) => {
     expect(config(args).keepAlive).toBe(keepAlive);
+  });
+
+  it('--rate: an open loop whose connections open on demand, up to 1,000 unless -c says', () => {
+    expect(config(['--rate', '200', '-d', '20'])).toMatchObject({ rate: 200, connections: 1000, durationS: 20, ramp: null });
+    expect(config(['--rate', '200', '-c', '50'])).toMatchObject({ rate: 200, connections: 50 });
+  });
+
+  it('--ramp: steps of connections, or of the rate with --rate; the stages set the duration', () => {
+    expect(config(['--ramp', '10:50,20:200'])).toMatchObject({
+      connections: 200, durationS: 30, rate: null,
+      ramp: { unit: 'connections', stages: [{ durationMs: 10_000, value: 50 }, { durationMs: 20_000, value: 200 }] },
+    });
+    expect(config(['--rate', '--ramp', '5:100,5:400', '-c', '300'])).toMatchObject({ connections: 300, durationS: 10, rate: null, ramp: { unit: 'rate' } });
+  });
+
+  it('--load-workers spreads the load', () => {
+    expect(config(['--load-workers', '2']).loadWorkers).toBe(2);
+  });
+
+  it.each([
+    [['--rate', '0'], "option '--rate [requests/s]' argument '0' is invalid. expected requests per second, more than 0 and at most 1000000"],
+    [['--rate'], '--rate needs requests per second (e.g. --rate 200), or --ramp to step the rate'],
+    [['--ramp', '10:50', '-d', '5'], '--ramp sets the duration (10 s): drop -d'],
+    [['--ramp', '10:50', '-n', '5'], '--ramp sets the duration (10 s): drop -n'],
+    [['--ramp', '10:50', '-c', '5'], '--ramp steps the connections: drop -c'],
+    [['--ramp', '10:50', '--rate', '5'], '--ramp with --rate: give --rate without a value, the ramp steps the rate'],
+    [['--ramp', '10:2.5'], '--ramp: connections are whole numbers'],
+    [['--ramp', '10:0'], '--ramp: some stage needs at least 1 connection'],
+    [['--ramp', '10-50'], "option '--ramp <steps>' argument '10-50' is invalid. '10-50' is not SECONDS:VALUE (e.g. 10:50)"],
+    [['--load-workers', '4', '-c', '2'], '--load-workers 4 needs at least as many connections, got 2'],
+    [['--load-workers', '4', '-n', '3'], '--load-workers 4 needs at least as many requests, got -n 3'],
+  ])('refuses %j in one line', (args, message) => {
+    expect(() => parseCli(args)).toThrow(message);
   });
 });

@@ -2,7 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../util/worker.js';
 import { UsageError } from '../util/errors.js';
 import { addCounts, ZERO_COUNTS } from './counts.js';
-import { PAUSE_GRACE_MS, STOP_GRACE_MS, validateLoadConfig } from './plan.js';
+import { PAUSE_GRACE_MS, splitProblem, STOP_GRACE_MS, validateLoadConfig, workerShare } from './plan.js';
 import { sessionMs, type FromWorker, type LoadWorkerData, type ToWorker } from './protocol.js';
 import type { LatencyBatch, LoadConfig, LoadCounts } from './types.js';
 
@@ -41,14 +41,55 @@ export interface LoadHandle {
 const STOP_WATCHDOG_MS = Math.max(PAUSE_GRACE_MS, STOP_GRACE_MS) + 5_000;
 
 /**
- * Starts a closed-loop load: `connections` connections, each sending its next request when
- * the previous one settles, until `requests` have settled or `durationS` has passed.
+ * Starts a load: a closed loop (`connections` connections, each sending its next request
+ * when the previous one settles), or an open loop (`rate`: on a schedule), until `requests`
+ * have settled or `durationS` has passed. With `workers` > 1 the load is spread over that
+ * many worker threads (workerShare), and their batches arrive tagged with `worker`.
  * Throws a UsageError for a config that cannot run (see validateLoadConfig).
  */
-export function startLoad(config: LoadConfig, listeners: LoadListeners): LoadHandle {
+export function startLoad(config: LoadConfig, listeners: LoadListeners, workers = 1): LoadHandle {
   const problems = validateLoadConfig(config);
+  const splitIssue = splitProblem(config, workers);
+  if (splitIssue !== null) problems.push(splitIssue);
   if (problems.length > 0) throw new UsageError(`load: ${problems.join('; ')}`);
+  if (workers === 1) return startLoadWorker(config, 0, null, listeners);
 
+  let started = false;
+  let running = workers;
+  let totals: LoadCounts = ZERO_COUNTS;
+  let lastMs = 0;
+  const handles: LoadHandle[] = [];
+  for (let index = 0; index < workers; index++) {
+    handles.push(
+      startLoadWorker(workerShare(config, index, workers), index, workers, {
+        sessionStartMs: listeners.sessionStartMs,
+        // The load has started when the first worker sends.
+        onStarted: (tMs) => {
+          if (started) return;
+          started = true;
+          listeners.onStarted?.(tMs);
+        },
+        onBatch: (tMs, batch) => listeners.onBatch(tMs, batch),
+        onFinished: (tMs, workerTotals) => {
+          totals = addCounts(totals, workerTotals);
+          lastMs = Math.max(lastMs, tMs);
+          if (--running === 0) listeners.onFinished(lastMs, totals);
+        },
+        onError: (message) => listeners.onError(`load worker ${index + 1}: ${message}`),
+      }),
+    );
+  }
+  return {
+    pause: () => handles.forEach((h) => h.pause()),
+    resume: () => handles.forEach((h) => h.resume()),
+    stop: async () => {
+      const all = await Promise.all(handles.map((h) => h.stop()));
+      return all.reduce(addCounts, ZERO_COUNTS);
+    },
+  };
+}
+
+function startLoadWorker(config: LoadConfig, index: number, workers: number | null, listeners: LoadListeners): LoadHandle {
   const data: LoadWorkerData = {
     config: {
       url: config.url,
@@ -58,8 +99,12 @@ export function startLoad(config: LoadConfig, listeners: LoadListeners): LoadHan
       timeoutS: config.timeoutS,
       keepAlive: config.keepAlive ?? true,
       batchMs: config.batchMs,
+      rate: config.rate ?? null,
+      ramp: config.ramp ?? null,
+      ratePhase: config.ratePhase ?? 0,
     },
     sessionStartMs: listeners.sessionStartMs,
+    worker: workers === null ? null : index,
   };
 
   /** Sum of the batches received: the totals if the worker dies before it can send them. */

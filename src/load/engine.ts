@@ -1,8 +1,10 @@
 import type { EventEmitter } from 'node:events';
 import autocannon from 'autocannon';
+import { createGate, type Gate } from './gate.js';
+import type { GeneratorProbe } from './generator.js';
 import { createRecorder } from './hdr.js';
 import { countsFromTally, subtractCounts, settledCount, ZERO_COUNTS, ZERO_TALLY, type Tally } from './counts.js';
-import { PAUSE_GRACE_MS, planNextRun, STOP_GRACE_MS, type RunPlan } from './plan.js';
+import { isOpenLoop, PAUSE_GRACE_MS, planNextRun, STOP_GRACE_MS, type RunPlan } from './plan.js';
 import type { LatencyBatch, LoadConfig, LoadCounts } from './types.js';
 
 /**
@@ -22,6 +24,14 @@ import type { LatencyBatch, LoadConfig, LoadCounts } from './types.js';
  * after its last request settles (response, error or timeout). Only if that outlasts a
  * grace period do we destroy the remaining clients ourselves and count their requests as
  * `abandoned` (not a server failure; resent on resume).
+ *
+ * Open loop and ramps. autocannon's own rate limiter sends each second's quota in a burst and
+ * corrects coordinated omission with a 1 ms interval whatever the rate (FACTS.md), so we pace
+ * ourselves: every client asks a gate (gate.ts) before each request, and waits, parked and
+ * without a request on the wire, until the schedule (or the ramp's stage) lets it send. The
+ * same autocannon client, parser and accounting serve both loops, so their figures compare.
+ * A parked client that never sent does not connect until released: on a
+ * thread-per-connection server an idle connection would cost a thread the load never used.
  */
 
 /**
@@ -42,6 +52,13 @@ export interface EngineCallbacks {
   onInstanceResult?(check: InstanceCheck): void;
 }
 
+export interface EngineOptions {
+  /** Samples the generator's own CPU and event-loop delay for each batch (generator.ts). */
+  readonly probe?: GeneratorProbe;
+  /** Tagged on each batch, with --load-workers. */
+  readonly worker?: number;
+}
+
 export interface InstanceCheck {
   readonly autocannon: { readonly sent: number; readonly completed: number; readonly errorsWithTimeouts: number; readonly timeouts: number; readonly non2xx: number; readonly ok: number };
   readonly ours: { readonly sent: number; readonly completed: number; readonly errorsWithTimeouts: number; readonly timeouts: number; readonly non2xx: number; readonly ok: number; readonly abandoned: number };
@@ -57,6 +74,8 @@ export interface LoadEngine {
 /** The parts of autocannon's Client (lib/httpClient.js) we use beyond its typed events. */
 interface CannonClient extends EventEmitter {
   reqsMade: number;
+  timeoutTicker: { reschedule(ms: number): void };
+  pipelinedRequests: { size(): number };
   responseMax: number | undefined;
   destroyed: boolean;
   conn: unknown;
@@ -66,9 +85,35 @@ interface CannonClient extends EventEmitter {
   destroy(): void;
 }
 
+/** setTimeout's largest delay: a parked client's request timer, pushed out of the way. */
+const IDLE_TIMER_MS = 2 ** 31 - 1;
+
+/** Whether the client's connection has a request waiting for its answer (pipelining 1: 0 or 1). */
+function hasRequestOnWire(client: CannonClient): boolean {
+  return client.pipelinedRequests.size() > 0;
+}
+
+/** What the engine keeps per client of a gated instance. */
+interface GatedClient {
+  readonly index: number;
+  /** The intended send time the gate admitted the client's next request at; null: must ask. */
+  ticket: number | null;
+  /** Intended time of the request on the wire (open loop: what corrected latency counts from). */
+  intendedMs: number;
+  parked: boolean;
+  /** Parked without a connection: the release connects first. */
+  needsConnect: boolean;
+}
+
 interface Instance {
   tracker: autocannon.Instance | null;
   readonly clients: Set<CannonClient>;
+  readonly gate: Gate<CannonClient> | null;
+  readonly gated: Map<CannonClient, GatedClient>;
+  /** performance.now() at launch: the gate's clock counts from it. */
+  readonly originMs: number;
+  /** Connections this instance may use. */
+  readonly connections: number;
   readonly tallyAtStart: Tally;
   deadlineTimer: NodeJS.Timeout | null;
   graceTimer: NodeJS.Timeout | null;
@@ -86,9 +131,14 @@ const aggregateResult = (autocannon as unknown as {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-export function startEngine(config: LoadConfig, clockMs: () => number, callbacks: EngineCallbacks): LoadEngine {
+export function startEngine(config: LoadConfig, clockMs: () => number, callbacks: EngineCallbacks, options: EngineOptions = {}): LoadEngine {
   let announcedStart = false;
+  const openLoop = isOpenLoop(config);
+  /** Closed loop: from the send. Open loop: from the intended send time. */
   const recorder = createRecorder();
+  const uncorrected = openLoop ? createRecorder() : null;
+  const sendLag = openLoop ? createRecorder() : null;
+  let sentPosted = 0;
   const tally: Mutable<Tally> = { ...ZERO_TALLY };
   let resets = 0;
   let posted: LoadCounts = ZERO_COUNTS;
@@ -108,10 +158,28 @@ export function startEngine(config: LoadConfig, clockMs: () => number, callbacks
     return counts;
   };
 
+  const generatorSample = () => {
+    if (!options.probe) return undefined;
+    const current = instance;
+    return options.probe.sample({
+      busy: Math.max(0, tally.outstanding),
+      connections: current?.connections ?? 0,
+      backlog: current?.gate?.backlog() ?? 0,
+    });
+  };
+
   const postBatch = () => {
     const counts = currentCounts();
-    const batch: LatencyBatch = { histogram: recorder.drain(), counts: subtractCounts(counts, posted) };
+    const batch: LatencyBatch = {
+      histogram: recorder.drain(),
+      ...(uncorrected && sendLag ? { uncorrected: uncorrected.drain(), sendLag: sendLag.drain() } : {}),
+      sent: tally.sent - sentPosted,
+      counts: subtractCounts(counts, posted),
+      ...(options.probe ? { generator: generatorSample() } : {}),
+      ...(options.worker !== undefined ? { worker: options.worker } : {}),
+    };
     posted = counts;
+    sentPosted = tally.sent;
     callbacks.onBatch(clockMs(), batch);
   };
 
@@ -135,9 +203,29 @@ export function startEngine(config: LoadConfig, clockMs: () => number, callbacks
     }
   };
 
-  const attachClient = (clients: Set<CannonClient>, client: CannonClient) => {
+  const attachClient = (current: Instance, client: CannonClient) => {
+    const { clients, gate, gated } = current;
     clients.add(client);
     tally.outstanding++;
+    const state: GatedClient | null = gate === null ? null : { index: gated.size, ticket: null, intendedMs: 0, parked: false, needsConnect: false };
+    if (state !== null) gated.set(client, state);
+    const gateNow = () => performance.now() - current.originMs;
+
+    // A parked client has no request on the wire: it leaves `outstanding`, and what happens to
+    // its idle connection (the server closes it, an idle timeout) is no request's fate.
+    const park = (gatedState: GatedClient) => {
+      gatedState.parked = true;
+      tally.outstanding--;
+      // autocannon's per-request timer runs from the last send; idle, nothing can time out.
+      // The next send reschedules it (lib/httpClient.js _doRequest). retimer's reschedule to
+      // a later time only notes it, so this costs no timer.
+      client.timeoutTicker.reschedule(IDLE_TIMER_MS);
+    };
+    const unpark = (gatedState: GatedClient) => {
+      gatedState.parked = false;
+      tally.outstanding++;
+    };
+
     // A reconnect after the server closed the connection (`end`) or failed it (`error`)
     // leaves the old socket's listeners and its unanswered request in the pipelined queue
     // (lib/httpClient.js only clears both on timeout). The next response would then be
@@ -147,8 +235,23 @@ export function startEngine(config: LoadConfig, clockMs: () => number, callbacks
     const connect = client._connect;
     client._connect = function reconnectCleanly(this: CannonClient) {
       if (this.conn) this._destroyConnection();
+      if (state !== null && state.ticket === null) {
+        // Gated and not admitted (autocannon's constructor, a request that got no answer, or
+        // the server closing an idle connection): connect only once the gate lets it send.
+        this.conn = null;
+        if (!state.parked && askGate(this, state)) connect.call(this);
+        else state.needsConnect = true;
+        return;
+      }
+      if (state !== null) state.needsConnect = false;
       connect.call(this);
     };
+    // A parked client has no connection at times (never connected, or its idle one closed).
+    const destroyConnection = client._destroyConnection;
+    client._destroyConnection = function destroyIfConnected(this: CannonClient) {
+      if (this.conn) destroyConnection.call(this);
+    };
+
     // A server that closes the connection after each response (Werkzeug, uWSGI's
     // --http-socket: `Connection: close`, or HTTP/1.0 without keep-alive) would get the next
     // request written on a socket it is closing, and lose it: every other request would read
@@ -161,6 +264,7 @@ export function startEngine(config: LoadConfig, clockMs: () => number, callbacks
     });
     const doRequest = client._doRequest;
     client._doRequest = function sendOnOpenConnection(this: CannonClient) {
+      if (state !== null && state.ticket === null && !askGate(this, state)) return;
       if (serverCloses && !this.destroyed) {
         serverCloses = false;
         this._connect(); // reconnectCleanly: drops the closing socket, then sends on the new one
@@ -168,34 +272,113 @@ export function startEngine(config: LoadConfig, clockMs: () => number, callbacks
       }
       doRequest.call(this);
     };
+
+    /** Asks the gate for the next request; true when the client may send now (ticket set). */
+    function askGate(self: CannonClient, gatedState: GatedClient): boolean {
+      if (self.destroyed || gate === null) return false;
+      const admission = gate.ask(self);
+      if (admission === 'closed') {
+        if (gatedState.parked) unpark(gatedState); // `done` takes it off the wire once more
+        self.destroy();
+        return false;
+      }
+      if (admission === 'wait') {
+        if (!gatedState.parked) park(gatedState);
+        return false;
+      }
+      gatedState.ticket = admission;
+      return true;
+    }
+
     client.on('request', () => {
       tally.sent++;
+      if (state !== null) {
+        state.intendedMs = state.ticket ?? gateNow();
+        state.ticket = null;
+        sendLag?.record(gateNow() - state.intendedMs);
+      }
     });
     client.on('response', (statusCode: number, _bytes: number, responseTimeMs: number) => {
       tally.completed++;
       if (statusCode >= 200 && statusCode < 300) tally.ok++;
       else tally.non2xx++;
-      recorder.record(responseTimeMs);
+      if (openLoop && state !== null) {
+        recorder.record(gateNow() - state.intendedMs);
+        uncorrected?.record(responseTimeMs);
+      } else {
+        recorder.record(responseTimeMs);
+      }
     });
     client.on('connError', () => {
-      tally.errors++;
+      // Emitted before the reconnect: the failed request is still in the queue. An idle
+      // connection failing (a parked client's) fails no request.
+      if (hasRequestOnWire(client)) tally.errors++;
     });
     client.on('timeout', () => {
       tally.timeouts++;
     });
     client.on('done', () => {
       // Emitted by destroy(): either its last request settled, or we abandoned it (counted first).
-      if (clients.delete(client)) tally.outstanding--;
+      if (!clients.delete(client)) return;
+      if (state?.parked) {
+        gate?.remove(client);
+        state.parked = false;
+      } else {
+        tally.outstanding--;
+      }
     });
   };
 
+  /** The gate lets a parked client send: it connects if it has no connection, and sends. */
+  const releaseClient = (current: Instance, client: CannonClient, intendedMs: number) => {
+    const state = current.gated.get(client);
+    if (state === undefined || client.destroyed) return;
+    state.parked = false;
+    tally.outstanding++;
+    state.ticket = intendedMs;
+    if (state.needsConnect) client._connect();
+    else client._doRequest();
+  };
+
   const launch = (plan: RunPlan) => {
-    const clients = new Set<CannonClient>();
     const tallyAtStart = { ...tally };
     // A time-bounded instance is ended by our deadline (then drained); autocannon's own
     // duration is only a backstop well after that, so every instance is bounded in time.
     const backstopS =
       plan.remainingMs === null ? undefined : (plan.remainingMs + config.timeoutS * 1000 + STOP_GRACE_MS + 5_000) / 1000;
+    const originMs = performance.now();
+    // The first requests go out while autocannon builds its clients (up to ~0.2 s for 1,000):
+    // the load starts now, not when autocannon() returns.
+    const launchedAtMs = clockMs();
+    const gated = new Map<CannonClient, GatedClient>();
+    const gate =
+      plan.gate === null
+        ? null
+        : createGate<CannonClient>(
+            plan.gate,
+            { now: () => performance.now() - originMs, set: (fn, ms) => setTimeout(fn, ms), clear: (handle) => clearTimeout(handle as NodeJS.Timeout) },
+            {
+              release: (client, intendedMs) => releaseClient(current, client, intendedMs),
+              exhausted: () => {
+                if (instance === current && phase === 'running') drain('finish', config.timeoutS * 1000 + STOP_GRACE_MS);
+              },
+              index: (client) => gated.get(client)?.index ?? Infinity,
+              connected: (client) => Boolean(client.conn),
+            },
+          );
+    const current: Instance = {
+      tracker: null,
+      clients: new Set<CannonClient>(),
+      gate,
+      gated,
+      originMs,
+      connections: plan.connections,
+      tallyAtStart,
+      deadlineTimer: null,
+      graceTimer: null,
+      graceEndsAt: Infinity,
+      sendingSince: originMs,
+    };
     const options: autocannon.Options = {
       url: config.url,
       connections: plan.connections,
@@ -205,18 +388,11 @@ export function startEngine(config: LoadConfig, clockMs: () => number, callbacks
       // Raw results in every thread (lib/run.js aggregates only on the main thread);
       // we aggregate ourselves with autocannon.aggregateResult.
       skipAggregateResult: true,
-      setupClient: (client) => attachClient(clients, client as unknown as CannonClient),
-      ...(plan.amount !== null ? { amount: plan.amount } : {}),
+      setupClient: (client) => attachClient(current, client as unknown as CannonClient),
+      // A gated load counts its own requests (the schedule's limit); autocannon's amount
+      // would end clients by what each sent, not by what the schedule still has.
+      ...(plan.amount !== null && gate === null ? { amount: plan.amount } : {}),
       ...(backstopS !== undefined ? { duration: backstopS } : {}),
-    };
-    const current: Instance = {
-      tracker: null,
-      clients,
-      tallyAtStart,
-      deadlineTimer: null,
-      graceTimer: null,
-      graceEndsAt: Infinity,
-      sendingSince: performance.now(),
     };
     instance = current;
     phase = 'running';
@@ -232,7 +408,7 @@ export function startEngine(config: LoadConfig, clockMs: () => number, callbacks
     current.tracker.on('error', (error: unknown) => report('autocannon', error));
     if (!announcedStart) {
       announcedStart = true;
-      callbacks.onStarted?.(clockMs());
+      callbacks.onStarted?.(launchedAtMs);
     }
     if (phase !== 'running' || instance !== current) return; // ended synchronously
     if (plan.remainingMs !== null) {
@@ -282,6 +458,9 @@ export function startEngine(config: LoadConfig, clockMs: () => number, callbacks
       // run after each response, reconnect and timeout: no new request after this one.
       client.responseMax = client.reqsMade;
     }
+    // Gated clients ask before each request and get `closed` from now on; the parked ones
+    // have nothing on the wire and end now.
+    for (const client of current.gate?.close() ?? []) client.destroy();
     scheduleGrace(current, graceMs);
   };
 

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { startEngine } from './engine.js';
+import { createGeneratorProbe } from './generator.js';
 import { sessionMs, type FromWorker, type LoadWorkerData, type ToWorker } from './protocol.js';
 
 /**
@@ -9,7 +10,7 @@ import { sessionMs, type FromWorker, type LoadWorkerData, type ToWorker } from '
 
 if (parentPort === null) throw new Error('load-worker.ts runs only as a worker thread (see driver.ts)');
 const port = parentPort;
-const { config, sessionStartMs } = workerData as LoadWorkerData;
+const { config, sessionStartMs, worker } = workerData as LoadWorkerData;
 const post = (message: FromWorker) => port.postMessage(message);
 
 const engine = startEngine(config, () => sessionMs(sessionStartMs), {
@@ -18,7 +19,7 @@ const engine = startEngine(config, () => sessionMs(sessionStartMs), {
   // The driver terminates the worker when it receives this.
   onFinished: (tMs, totals) => post({ type: 'finished', tMs, totals }),
   onError: (message) => post({ type: 'error', message }),
-});
+}, { probe: createGeneratorProbe(), ...(worker !== null ? { worker } : {}) });
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'pause') engine.pause();

@@ -1,3 +1,5 @@
+import type { GateMode } from './gate.js';
+import { peakValue, stagesDurationMs, stagesFrom, type Stage } from './schedule.js';
 import type { LoadConfig } from './types.js';
 
 /**
@@ -48,6 +50,24 @@ export function validateLoadConfig(config: LoadConfig): string[] {
   if (!(Number.isFinite(config.timeoutS) && config.timeoutS >= MIN_TIMEOUT_S)) {
     problems.push(`timeoutS: a number >= ${MIN_TIMEOUT_S} (autocannon's minimum), got ${config.timeoutS}`);
   }
+  const rate = config.rate ?? null;
+  if (rate !== null && !(Number.isFinite(rate) && rate > 0)) problems.push(`rate: requests per second > 0, got ${rate}`);
+  const ramp = config.ramp ?? null;
+  if (ramp !== null) {
+    if (rate !== null) problems.push('rate and ramp: a ramp of rates replaces a constant rate; give one');
+    if (ramp.stages.length === 0) problems.push('ramp: at least one stage');
+    for (const stage of ramp.stages) {
+      if (!(stage.durationMs > 0) || !(stage.value >= 0) || (ramp.unit === 'connections' && !Number.isInteger(stage.value))) {
+        problems.push(`ramp: a stage is a duration > 0 and ${ramp.unit === 'connections' ? 'a whole number of connections' : 'a rate'} >= 0, got ${stage.durationMs} ms at ${stage.value}`);
+      }
+    }
+    if (ramp.unit === 'connections' && peakValue(ramp.stages) < 1) problems.push('ramp: some stage needs at least 1 connection');
+    if (config.durationS === null || Math.abs(config.durationS * 1000 - stagesDurationMs(ramp.stages)) > 1e-6) {
+      problems.push(`ramp: durationS must be the stages' total (${stagesDurationMs(ramp.stages) / 1000} s), got ${config.durationS}`);
+    }
+  }
+  const phase = config.ratePhase ?? 0;
+  if (!(phase >= 0 && phase < 1)) problems.push(`ratePhase: from 0 to below 1, got ${phase}`);
   if (!(Number.isFinite(config.batchMs) && config.batchMs >= 10)) {
     problems.push(`batchMs: a number >= 10, got ${config.batchMs}`);
   }
@@ -69,6 +89,16 @@ export interface RunPlan {
   readonly connections: number;
   /** Milliseconds this instance may send for, or null when bounded by requests only. */
   readonly remainingMs: number | null;
+  /**
+   * Who may send when (gate.ts), or null for a plain closed loop (every connection sends as
+   * soon as its previous request settled). Stages are re-based to this instance's start.
+   */
+  readonly gate: GateMode | null;
+}
+
+/** Whether the load sends on a schedule (open loop) rather than on responses. */
+export function isOpenLoop(config: LoadConfig): boolean {
+  return (config.rate ?? null) !== null || config.ramp?.unit === 'rate';
 }
 
 /**
@@ -87,7 +117,62 @@ export function planNextRun(config: LoadConfig, progress: LoadProgress): RunPlan
   if (amount !== null && amount <= 0) return null;
   const remainingMs = config.durationS === null ? null : config.durationS * 1000 - progress.activeMs;
   if (remainingMs !== null && remainingMs <= 0) return null;
+  const gate = planGate(config, progress.activeMs, amount, remainingMs);
+  const wanted = config.ramp?.unit === 'connections' && gate?.kind === 'connections' ? Math.max(1, peakValue(gate.stages)) : config.connections;
   // autocannon throws "connections cannot be greater than amount" (lib/run.js) otherwise.
-  const connections = amount === null ? config.connections : Math.min(config.connections, amount);
-  return { amount, connections, remainingMs };
+  const connections = amount === null ? wanted : Math.min(wanted, amount);
+  return { amount, connections, remainingMs, gate };
+}
+
+function planGate(config: LoadConfig, activeMs: number, amount: number | null, remainingMs: number | null): GateMode | null {
+  const ramp = config.ramp ?? null;
+  if (ramp !== null) {
+    const stages = stagesFrom(ramp.stages, activeMs);
+    return ramp.unit === 'rate' ? { kind: 'rate', stages, phase: config.ratePhase ?? 0, limit: amount } : { kind: 'connections', stages };
+  }
+  const rate = config.rate ?? null;
+  if (rate === null) return null;
+  const stages: Stage[] = [{ durationMs: remainingMs ?? Infinity, value: rate }];
+  return { kind: 'rate', stages, phase: config.ratePhase ?? 0, limit: amount };
+}
+
+/** Splits n among `parts` as evenly as whole numbers allow, the larger shares first. */
+export function splitWhole(n: number, parts: number): number[] {
+  return Array.from({ length: parts }, (_, i) => Math.floor(n / parts) + (i < n % parts ? 1 : 0));
+}
+
+/**
+ * The share of load worker `index` of `workers` (--load-workers): connections and requests
+ * split as evenly as whole numbers allow; a rate split evenly, each worker's schedule offset
+ * by its index so that together they send one even stream (createPacer's phase). Returns a
+ * problem instead when the load cannot be split that far.
+ */
+export function workerShare(config: LoadConfig, index: number, workers: number): LoadConfig {
+  if (workers === 1) return config;
+  const share: { -readonly [K in keyof LoadConfig]: LoadConfig[K] } = { ...config };
+  share.connections = splitWhole(config.connections, workers)[index];
+  if (config.requests !== null) share.requests = splitWhole(config.requests, workers)[index];
+  if ((config.rate ?? null) !== null) share.rate = (config.rate as number) / workers;
+  const ramp = config.ramp ?? null;
+  if (ramp !== null) {
+    share.ramp = {
+      unit: ramp.unit,
+      stages: ramp.stages.map((stage) => ({
+        durationMs: stage.durationMs,
+        value: ramp.unit === 'connections' ? splitWhole(stage.value, workers)[index] : stage.value / workers,
+      })),
+    };
+  }
+  if (isOpenLoop(config)) share.ratePhase = index / workers;
+  return share;
+}
+
+/** Why the load cannot be spread over `workers` load workers, or null when it can. */
+export function splitProblem(config: LoadConfig, workers: number): string | null {
+  if (!Number.isInteger(workers) || workers < 1) return `load workers: a whole number >= 1, got ${workers}`;
+  const ramp = config.ramp ?? null;
+  const connections = ramp?.unit === 'connections' ? peakValue(ramp.stages) : config.connections;
+  if (connections < workers) return `${workers} load workers need at least ${workers} connections, got ${connections}`;
+  if (config.requests !== null && config.requests < workers) return `${workers} load workers need at least ${workers} requests, got ${config.requests}`;
+  return null;
 }

@@ -6,6 +6,8 @@ export interface LoadWorkerData {
   readonly config: LoadConfig;
   /** Epoch milliseconds at which the session started: batch times are relative to it. */
   readonly sessionStartMs: number;
+  /** This worker's index with --load-workers (tagged on its batches); null when it is the only one. */
+  readonly worker: number | null;
 }
 
 export type ToWorker = { readonly type: 'pause' } | { readonly type: 'resume' } | { readonly type: 'stop' };

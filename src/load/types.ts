@@ -1,3 +1,5 @@
+import type { Stage } from './schedule.js';
+
 /** A histogram as plain data: non-empty buckets in ascending order of value. */
 export interface SparseHistogram {
   /** Representative latency of each bucket, in microseconds, ascending. */
@@ -22,12 +24,44 @@ export interface LoadCounts {
   readonly resets: number;
 }
 
+export interface Ramp {
+  readonly unit: 'connections' | 'rate';
+  readonly stages: readonly Stage[];
+}
+
+/** How the load generator itself fared over one batch period (is it the bottleneck?). */
+export interface GeneratorSample {
+  /** CPU of the load worker's thread over the period, % of one core; null where unreadable. */
+  readonly cpuPercent: number | null;
+  /** Event-loop delay of the load worker over the period: a busy loop sends late. */
+  readonly loopDelayP99Ms: number | null;
+  readonly loopDelayMaxMs: number | null;
+  /** Requests on the wire at the end of the period. */
+  readonly busy: number;
+  /** Connections this worker may use (-c, its share). */
+  readonly connections: number;
+  /** Open loop: requests due by the schedule and not yet sent (all connections busy, or late). */
+  readonly backlog: number;
+}
+
 /** What the load driver reports every batch period. */
 export interface LatencyBatch {
-  /** Latencies of the responses completed in this period (closed loop: from the send). */
+  /**
+   * Latencies of the responses completed in this period: in open loop from each request's
+   * intended send time (coordinated omission corrected), in closed loop from the send.
+   */
   readonly histogram: SparseHistogram;
+  /** Open loop only: the same responses from their actual send time (what a naive client reports). */
+  readonly uncorrected?: SparseHistogram;
+  /** Open loop only: how late each request of this period went out against its schedule. */
+  readonly sendLag?: SparseHistogram;
+  /** Requests written to a connection in this period. */
+  readonly sent: number;
   /** Counts for this period only. */
   readonly counts: LoadCounts;
+  readonly generator?: GeneratorSample;
+  /** Which load worker sent this batch (0-based), with --load-workers. */
+  readonly worker?: number;
 }
 
 export interface LoadConfig {
@@ -48,4 +82,17 @@ export interface LoadConfig {
    * the request written just as the server closes it.
    */
   readonly keepAlive?: boolean;
+  /**
+   * Open loop: requests per second in total, sent on a schedule whatever the responses do;
+   * null (default) for a closed loop. `connections` then caps the connections the schedule
+   * may use at once; they open as they are needed.
+   */
+  readonly rate?: number | null;
+  /**
+   * Steps over time (`--ramp`): connections per stage (a closed loop), or requests/s per stage
+   * (an open loop; `rate` is then null). The load lasts as long as the stages.
+   */
+  readonly ramp?: Ramp | null;
+  /** Open loop: offset of this worker's schedule, a fraction of one interval (see createPacer). */
+  readonly ratePhase?: number;
 }

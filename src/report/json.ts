@@ -1,5 +1,6 @@
-import { summarizeMs, type LatencySummaryMs } from '../load/histogram.js';
-import { activeLoadMs, rateWindowMs } from '../session/store.js';
+import { EMPTY_HISTOGRAM, summarizeMs, type LatencySummaryMs } from '../load/histogram.js';
+import type { SparseHistogram } from '../load/types.js';
+import { activeLoadMs, meanTargetRate, rateWindowMs } from '../session/store.js';
 import type { SessionState } from '../session/state.js';
 
 /** Where the run came from, beside what the store folded. */
@@ -21,7 +22,11 @@ export interface JsonReport {
     readonly connections: number;
     readonly requests: number | null;
     readonly durationS: number | null;
-    readonly rate: null;
+    /** Open loop: requests/s; null for a closed loop. */
+    readonly rate: number | null;
+    /** `--ramp`: steps of connections or requests/s; null for a constant load. */
+    readonly ramp: { readonly unit: 'connections' | 'rate'; readonly stages: readonly { readonly durationS: number; readonly value: number }[] } | null;
+    readonly loadWorkers: number;
     readonly delayS: number;
     readonly workers: number | null;
     readonly threads: number | null;
@@ -37,11 +42,20 @@ export interface JsonReport {
     readonly resets: number;
     readonly durationS: number;
     readonly rps: number;
+    /** Open loop: from each request's intended send time (coordinated omission corrected); closed loop: from the send. */
     readonly latencyMs: LatencyMs;
+    /** Open loop only: from the actual send time. */
+    readonly uncorrectedLatencyMs?: LatencyMs;
+    /** Open loop only: the rate asked for (mean over the run), achieved (sent), and how late sends went out. */
+    readonly rate?: { readonly target: number; readonly achieved: number; readonly sendLagMs: LatencyMs };
+    /** Requests written to a connection. */
+    readonly sent: number;
+    /** The load generator itself: its worst CPU (% of a core) and event-loop delay, and whether it limited the load. */
+    readonly generator: { readonly cpuPercentMax: number | null; readonly loopDelayMaxMs: number | null; readonly workers: number };
   };
   readonly shape: SessionState['shape'];
   readonly timeline: readonly {
-    t: number; processes: number; threads: number; running: number; sleeping: number; born: number; died: number; rps: number; p99Ms: number | null;
+    t: number; processes: number; threads: number; running: number; sleeping: number; born: number; died: number; rps: number; p99Ms: number | null; target: number | null;
   }[];
   readonly insights: readonly { kind: string; t: number; text: string }[];
   readonly ended: string | null;
@@ -50,11 +64,24 @@ export interface JsonReport {
 const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
 const roundOrNull = (value: number | null) => (value === null ? null : round(value));
 
+function latencyMs(h: SparseHistogram): LatencyMs {
+  const summary = summarizeMs(h);
+  return {
+    min: roundOrNull(summary.min),
+    p50: roundOrNull(summary.p50),
+    p90: roundOrNull(summary.p90),
+    p99: roundOrNull(summary.p99),
+    p999: roundOrNull(summary.p999),
+    max: roundOrNull(summary.max),
+    mean: roundOrNull(summary.mean),
+  };
+}
+
 export function buildJsonReport(state: SessionState, facts: RunFacts): JsonReport {
   const config = state.config;
   if (!config) throw new Error('buildJsonReport: the session never started');
   const counts = state.load.totals ?? state.load.counts;
-  const summary = summarizeMs(state.load.cumulative);
+  const target = meanTargetRate(config);
   const durationS = activeLoadMs(state) / 1000;
   const rateWindowS = rateWindowMs(state) / 1000;
   return {
@@ -71,7 +98,9 @@ export function buildJsonReport(state: SessionState, facts: RunFacts): JsonRepor
       connections: config.connections,
       requests: config.requests,
       durationS: config.durationS,
-      rate: null,
+      rate: config.rate,
+      ramp: config.ramp === null ? null : { unit: config.ramp.unit, stages: config.ramp.stages.map((s) => ({ durationS: s.durationMs / 1000, value: s.value })) },
+      loadWorkers: config.loadWorkers,
       delayS: config.delayS,
       workers: config.workers,
       threads: config.threads,
@@ -87,14 +116,16 @@ export function buildJsonReport(state: SessionState, facts: RunFacts): JsonRepor
       resets: counts.resets,
       durationS: round(durationS),
       rps: rateWindowS > 0 ? round(counts.completed / rateWindowS, 1) : 0,
-      latencyMs: {
-        min: roundOrNull(summary.min),
-        p50: roundOrNull(summary.p50),
-        p90: roundOrNull(summary.p90),
-        p99: roundOrNull(summary.p99),
-        p999: roundOrNull(summary.p999),
-        max: roundOrNull(summary.max),
-        mean: roundOrNull(summary.mean),
+      latencyMs: latencyMs(state.load.cumulative),
+      ...(state.load.uncorrected !== null ? { uncorrectedLatencyMs: latencyMs(state.load.uncorrected) } : {}),
+      ...(target !== null
+        ? { rate: { target: round(target, 1), achieved: rateWindowS > 0 ? round(state.load.sent / rateWindowS, 1) : 0, sendLagMs: latencyMs(state.load.sendLag ?? EMPTY_HISTOGRAM) } }
+        : {}),
+      sent: state.load.sent,
+      generator: {
+        cpuPercentMax: state.load.generatorPeak === null ? null : round(state.load.generatorPeak.cpuPercent, 1),
+        loopDelayMaxMs: state.load.generatorPeak === null ? null : round(state.load.generatorPeak.loopDelayMaxMs, 1),
+        workers: config.loadWorkers,
       },
     },
     shape: state.shape,
@@ -108,6 +139,7 @@ export function buildJsonReport(state: SessionState, facts: RunFacts): JsonRepor
       died: p.died,
       rps: p.rps,
       p99Ms: roundOrNull(p.p99Ms),
+      target: p.target,
     })),
     insights: [],
     ended: state.ended,

@@ -1,4 +1,5 @@
-import { activeLoadMs, currentRps, windowP99Ms } from '../session/store.js';
+import { achievedRate, generatorVerdict } from '../session/generator-health.js';
+import { activeLoadMs, currentRps, targetRate, windowP99Ms } from '../session/store.js';
 import type { SessionState } from '../session/state.js';
 import { countShape } from '../session/store.js';
 
@@ -20,6 +21,11 @@ export function statusLine(state: SessionState): string {
     counts.errors && `${counts.errors} conn errors`,
     counts.resets && `${counts.resets} resets`,
   ].filter(Boolean);
-  const rps = state.load.finishedAtMs === null ? currentRps(state.load.window, state.nowMs) : 0;
-  return `${t} ${state.phase}  ${goal}  ${rps} req/s  p99 ${fmtMs(windowP99Ms(state.load.window))}  ${tree}  ${errors.length ? errors.join(', ') : 'no errors'}`;
+  const running = state.load.finishedAtMs === null;
+  const rps = running ? currentRps(state.load.window, state.nowMs) : 0;
+  const target = targetRate(state);
+  const achieved = achievedRate(state);
+  const schedule = target !== null && running ? `  sent ${Math.round(achieved ?? 0)}/${Math.round(target)} req/s` : '';
+  const verdict = generatorVerdict(state);
+  return `${t} ${state.phase}  ${goal}  ${rps} req/s${schedule}  p99 ${fmtMs(windowP99Ms(state.load.window))}  ${tree}  ${errors.length ? errors.join(', ') : 'no errors'}${verdict ? `  ! ${verdict.text}` : ''}`;
 }

@@ -1,5 +1,5 @@
 import type { Snapshot } from '../proc/types.js';
-import type { LatencyBatch, LoadCounts } from '../load/types.js';
+import type { LatencyBatch, LoadCounts, Ramp } from '../load/types.js';
 
 /** What a run was asked to do; fixed for the whole session. */
 export interface SessionConfig {
@@ -13,6 +13,14 @@ export interface SessionConfig {
   readonly intervalMs: number;
   /** Whether the load reuses connections (false: one per request, as ab without -k). */
   readonly keepAlive: boolean;
+  /** Open loop: requests per second on a schedule; null for a closed loop (or a ramp of rates). */
+  readonly rate: number | null;
+  /** Steps over time (`--ramp`): connections, or requests/s; null for a constant load. */
+  readonly ramp: Ramp | null;
+  /** Worker threads the load is spread over (--load-workers). */
+  readonly loadWorkers: number;
+  /** CPUs watchload and the server share: what "the server is saturated" is measured against. */
+  readonly cores: number;
 }
 
 /**

@@ -173,6 +173,8 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
         timeoutS: options.requestTimeoutS,
         keepAlive: config.keepAlive,
         batchMs: Math.min(250, config.intervalMs),
+        rate: config.rate,
+        ramp: config.ramp,
       },
       {
         sessionStartMs,
@@ -187,6 +189,7 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
           end('error', 1);
         },
       },
+      config.loadWorkers,
     );
     if ((await unlessEnded(loadDone.promise)) === ENDED) return await finish();
     // The 'after' shape: the first sample once the load has stopped.

@@ -1,5 +1,5 @@
 import type { Snapshot } from '../proc/types.js';
-import type { LoadCounts, SparseHistogram } from '../load/types.js';
+import type { GeneratorSample, LoadCounts, SparseHistogram } from '../load/types.js';
 import type { EndReason, SessionConfig } from './events.js';
 
 /** Processes and threads of the server's tree at one instant. */
@@ -27,13 +27,21 @@ export interface TimelinePoint {
   readonly rps: number;
   /** p99 of the sliding latency window in ms; null while it is empty. */
   readonly p99Ms: number | null;
+  /** What the load was set to at this time: requests/s (open loop), connections (ramp); null for a constant closed loop. */
+  readonly target: number | null;
 }
 
 /** A latency batch kept for the sliding window. */
 export interface WindowSlice {
   readonly tMs: number;
+  /** Open loop: from the intended send time; closed loop: from the send. */
   readonly histogram: SparseHistogram;
+  /** Open loop only: the same responses from their actual send. */
+  readonly uncorrected: SparseHistogram | null;
   readonly completed: number;
+  readonly sent: number;
+  /** The load worker that sent the batch (0 without --load-workers). */
+  readonly worker: number;
 }
 
 /** A thread that appeared or vanished, kept for a few seconds so the UI can highlight it. */
@@ -70,6 +78,18 @@ export interface LoadState {
   readonly window: readonly WindowSlice[];
   /** Completed responses per whole second of load, oldest first (for the sparkline). */
   readonly rpsPerSecond: readonly number[];
+  /** Requests sent per whole second of load: the achieved rate, against the target. */
+  readonly sentPerSecond: readonly number[];
+  /** Requests written to a connection since load started. */
+  readonly sent: number;
+  /** Open loop only: every latency from the actual send time (cumulative is from the intended one). */
+  readonly uncorrected: SparseHistogram | null;
+  /** Open loop only: how late each request went out against its schedule. */
+  readonly sendLag: SparseHistogram | null;
+  /** The latest health sample of each load worker, by worker index. */
+  readonly generator: readonly GeneratorSample[];
+  /** The worst CPU and event-loop delay any load worker reported during the run. */
+  readonly generatorPeak: { readonly cpuPercent: number; readonly loopDelayMaxMs: number } | null;
   /** Final totals from the driver, once it finished. */
   readonly totals: LoadCounts | null;
 }

@@ -1,8 +1,10 @@
 import type { ProcessSample, Snapshot } from '../proc/types.js';
 import { addCounts, ZERO_COUNTS } from '../load/counts.js';
 import { EMPTY_HISTOGRAM, mergeAll, mergeHistograms, valueAtQuantileUs } from '../load/histogram.js';
-import type { SessionEvent } from './events.js';
-import type { PeakShape, SessionState, ShapeCount, ThreadChange, TimelinePoint, WindowSlice } from './state.js';
+import { stageAt, stagesDurationMs } from '../load/schedule.js';
+import type { GeneratorSample } from '../load/types.js';
+import type { SessionConfig, SessionEvent } from './events.js';
+import type { LoadState, PeakShape, SessionState, ShapeCount, ThreadChange, TimelinePoint, WindowSlice } from './state.js';
 
 /** How long latency batches stay in the sliding window ("last 5 s" percentiles). */
 export const WINDOW_MS = 5_000;
@@ -31,6 +33,12 @@ export const INITIAL_STATE: SessionState = Object.freeze({
     cumulative: EMPTY_HISTOGRAM,
     window: [],
     rpsPerSecond: [],
+    sentPerSecond: [],
+    sent: 0,
+    uncorrected: null,
+    sendLag: null,
+    generator: [],
+    generatorPeak: null,
     totals: null,
   },
   ended: null,
@@ -71,6 +79,45 @@ export function currentRps(window: readonly WindowSlice[], nowMs: number): numbe
 export function windowP99Ms(window: readonly WindowSlice[]): number | null {
   const us = valueAtQuantileUs(mergeAll(window.map((s) => s.histogram)), 0.99);
   return us === null ? null : us / 1000;
+}
+
+function addAtSecond(series: readonly number[], second: number, amount: number): number[] {
+  const next = [...series];
+  while (next.length <= second) next.push(0);
+  next[second] += amount;
+  return next;
+}
+
+function growGeneratorPeak(peak: LoadState['generatorPeak'], sample: GeneratorSample): NonNullable<LoadState['generatorPeak']> {
+  return {
+    cpuPercent: Math.max(peak?.cpuPercent ?? 0, sample.cpuPercent ?? 0),
+    loopDelayMaxMs: Math.max(peak?.loopDelayMaxMs ?? 0, sample.loopDelayMaxMs ?? 0),
+  };
+}
+
+/**
+ * What the load is set to `activeMs` into it: requests/s in open loop, connections in a
+ * closed-loop ramp; null for a constant closed loop (nothing to compare with).
+ */
+export function loadTargetAt(config: SessionConfig, activeMs: number): number | null {
+  if (config.ramp !== null) return stageAt(config.ramp.stages, activeMs)?.stage.value ?? null;
+  return config.rate;
+}
+
+/** Requests per second an open loop asked for, averaged over its stages; null in closed loop. */
+export function meanTargetRate(config: SessionConfig): number | null {
+  if (config.rate !== null) return config.rate;
+  if (config.ramp === null || config.ramp.unit !== 'rate') return null;
+  const totalMs = stagesDurationMs(config.ramp.stages);
+  return totalMs > 0 ? config.ramp.stages.reduce((n, s) => n + s.value * s.durationMs, 0) / totalMs : null;
+}
+
+/** The open-loop rate the load is set to now (null in closed loop). */
+export function targetRate(state: SessionState): number | null {
+  const config = state.config;
+  if (config === null) return null;
+  if (config.ramp !== null) return config.ramp.unit === 'rate' ? loadTargetAt(config, activeLoadMs(state)) : null;
+  return config.rate;
 }
 
 function isLoadRunning(state: SessionState): boolean {
@@ -117,6 +164,7 @@ function reduceSample(state: SessionState, snapshot: Snapshot): SessionState {
     died: died.length,
     rps: loadRunning ? currentRps(state.load.window, snapshot.tMs) : 0,
     p99Ms: loadRunning ? windowP99Ms(state.load.window) : null,
+    target: loadRunning && state.config ? loadTargetAt(state.config, activeLoadMs({ ...state, nowMs: snapshot.tMs })) : null,
   };
 
   return {
@@ -174,21 +222,27 @@ export function reduce(state: SessionState, event: SessionEvent): SessionState {
       };
     case 'load/batch': {
       const { load } = state;
-      const completed = event.batch.counts.completed;
+      const { batch } = event;
+      const completed = batch.counts.completed;
       const second = load.startedAtMs === null ? 0 : Math.max(0, Math.floor((event.tMs - load.startedAtMs - 1e-9) / 1000));
-      const rpsPerSecond = [...load.rpsPerSecond];
-      while (rpsPerSecond.length <= second) rpsPerSecond.push(0);
-      rpsPerSecond[second] += completed;
-      const slice: WindowSlice = { tMs: event.tMs, histogram: event.batch.histogram, completed };
+      const slice: WindowSlice = { tMs: event.tMs, histogram: batch.histogram, uncorrected: batch.uncorrected ?? null, completed, sent: batch.sent, worker: batch.worker ?? 0 };
+      const generator = [...load.generator];
+      if (batch.generator) generator[batch.worker ?? 0] = batch.generator;
       return {
         ...state,
         nowMs,
         load: {
           ...load,
-          counts: addCounts(load.counts, event.batch.counts),
-          cumulative: mergeHistograms(load.cumulative, event.batch.histogram),
+          counts: addCounts(load.counts, batch.counts),
+          cumulative: mergeHistograms(load.cumulative, batch.histogram),
+          uncorrected: batch.uncorrected ? mergeHistograms(load.uncorrected ?? EMPTY_HISTOGRAM, batch.uncorrected) : load.uncorrected,
+          sendLag: batch.sendLag ? mergeHistograms(load.sendLag ?? EMPTY_HISTOGRAM, batch.sendLag) : load.sendLag,
           window: [...load.window.filter((s) => event.tMs - s.tMs < WINDOW_MS), slice],
-          rpsPerSecond,
+          rpsPerSecond: addAtSecond(load.rpsPerSecond, second, completed),
+          sentPerSecond: addAtSecond(load.sentPerSecond, second, batch.sent),
+          sent: load.sent + batch.sent,
+          generator,
+          generatorPeak: batch.generator ? growGeneratorPeak(load.generatorPeak, batch.generator) : load.generatorPeak,
         },
       };
     }

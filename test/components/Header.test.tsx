@@ -23,7 +23,31 @@ const PAUSED_WITH_ERRORS: SessionState = {
   load: { ...BASE_STATE.load, pausedSinceMs: 13_000, counts: { ...BASE_STATE.load.counts, timeouts: 3, non2xx: 12, resets: 1 } },
 };
 
+/** The fixture as an open loop at 250/s that sends only 200/s: its load worker at 97 % of a core. */
+const OPEN_LOOP_BEHIND: SessionState = {
+  ...BASE_STATE,
+  config: { ...BASE_STATE.config!, rate: 250, connections: 1000 },
+  load: {
+    ...BASE_STATE.load,
+    sendLag: { valuesUs: [800, 41_000], counts: [990, 10] },
+    generator: [{ cpuPercent: 97, loopDelayP99Ms: 30, loopDelayMaxMs: 45, busy: 50, connections: 1000, backlog: 12 }],
+  },
+};
+
 describe('Header frames', () => {
+  it('open loop, 4 lines at 100 columns: the rate sent against the rate asked, how late, and the generator-bound warning in place of the command', () => {
+    expect(frame(OPEN_LOOP_BEHIND, 100, 4)).toEqual([
+      'cluster · 4 workers · --rate 250/s · ≤1000 conns · http://127.0.0.1:41234/             loading  0:14',
+      '⚠ generator-bound: the load worker at 97% of a core limits the load, not the server (try --load-wor…',
+      '▕█████████▍             ▏  40% 12/30 s · 2,972 req · 248 req/s · sent 248/250 per s',
+      'responses 2,972 · ok 2,972 · timeouts 0 · non-2xx 0 · conn errors 0 · resets 0',
+    ]);
+  });
+
+  it('open loop on 2 lines: the warning takes the progress line', () => {
+    expect(frame(OPEN_LOOP_BEHIND, 80, 2)[1]).toMatch(/^⚠ generator-bound: the load worker at 97% of a core/);
+  });
+
   it('loading, 4 lines at 80 columns', () => {
     expect(frame(BASE_STATE, 80, 4)).toEqual([
       'cluster · 4 workers · -c 50 · http://127.0.0.1:41234/              loading  0:14',

@@ -67,7 +67,7 @@ export const CUMULATIVE_HISTOGRAM: SparseHistogram = {
 };
 
 export const BASE_STATE: SessionState = {
-  config: { model: 'cluster', workers: 4, threads: null, connections: 50, requests: null, durationS: 30, delayS: 0.2, intervalMs: 250, keepAlive: true },
+  config: { model: 'cluster', workers: 4, threads: null, connections: 50, requests: null, durationS: 30, delayS: 0.2, intervalMs: 250, keepAlive: true, rate: null, ramp: null, loadWorkers: 1, cores: 2 },
   phase: 'loading',
   nowMs: 14_200,
   upstreamUrl: 'http://127.0.0.1:40111/',
@@ -89,7 +89,7 @@ export const BASE_STATE: SessionState = {
   timeline: Array.from({ length: 48 }, (_, k) => {
     const tMs = 2_250 + k * 250;
     const loaded = k >= 1;
-    return { tMs, processes: 5, threads: 35, running: loaded ? 3 : 0, sleeping: loaded ? 32 : 35, born: 0, died: 0, rps: loaded ? 248 : 0, p99Ms: loaded ? [208, 209, 212, 226, 210][k % 5] : null };
+    return { tMs, processes: 5, threads: 35, running: loaded ? 3 : 0, sleeping: loaded ? 32 : 35, born: 0, died: 0, rps: loaded ? 248 : 0, p99Ms: loaded ? [208, 209, 212, 226, 210][k % 5] : null, target: null };
   }),
   load: {
     startedAtMs: 2_000,
@@ -99,14 +99,23 @@ export const BASE_STATE: SessionState = {
     counts: { completed: 2_972, ok: 2_972, non2xx: 0, timeouts: 0, errors: 0, resets: 0 },
     cumulative: CUMULATIVE_HISTOGRAM,
     window: [
-      { tMs: 10_000, histogram: { valuesUs: WINDOW_HISTOGRAM.valuesUs.slice(0, 6), counts: [150, 200, 125, 60, 30, 15] }, completed: 580 },
+      { tMs: 10_000, histogram: { valuesUs: WINDOW_HISTOGRAM.valuesUs.slice(0, 6), counts: [150, 200, 125, 60, 30, 15] }, uncorrected: null, completed: 580, sent: 580, worker: 0 },
       {
         tMs: 14_000,
         histogram: { valuesUs: WINDOW_HISTOGRAM.valuesUs, counts: [160, 202, 130, 60, 30, 16, 12, 6, 3, 1] },
+        uncorrected: null,
         completed: 620,
+        sent: 620,
+        worker: 0,
       },
     ],
     rpsPerSecond: [168, 243, 249, 251, 247, 250, 248, 252, 249, 246, 250, 248],
+    sentPerSecond: [218, 243, 249, 251, 247, 250, 248, 252, 249, 246, 250, 248],
+    sent: 3_001,
+    uncorrected: null,
+    sendLag: null,
+    generator: [{ cpuPercent: 31.5, loopDelayP99Ms: 1.2, loopDelayMaxMs: 2.5, busy: 50, connections: 50, backlog: 0 }],
+    generatorPeak: { cpuPercent: 33.1, loopDelayMaxMs: 4.2 },
     totals: null,
   },
   ended: null,

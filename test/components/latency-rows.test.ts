@@ -78,17 +78,53 @@ describe('binCounts', () => {
 
 describe('latencyLayout', () => {
   it.each([
-    [0, { tableRows: 0, rpsLine: false, p99Line: false, caption: false, bins: 0 }],
-    [2, { tableRows: 2, rpsLine: false, p99Line: false, caption: false, bins: 0 }],
-    [4, { tableRows: 3, rpsLine: true, p99Line: false, caption: false, bins: 0 }],
-    [7, { tableRows: 3, rpsLine: true, p99Line: false, caption: false, bins: 3 }],
-    [9, { tableRows: 3, rpsLine: true, p99Line: true, caption: false, bins: 4 }],
-    [14, { tableRows: 3, rpsLine: true, p99Line: true, caption: true, bins: 8 }],
+    [0, { tableRows: 0, rpsLine: false, targetLine: false, explainLine: false, p99Line: false, caption: false, bins: 0 }],
+    [2, { tableRows: 2, rpsLine: false, targetLine: false, explainLine: false, p99Line: false, caption: false, bins: 0 }],
+    [4, { tableRows: 3, rpsLine: true, targetLine: false, explainLine: false, p99Line: false, caption: false, bins: 0 }],
+    [7, { tableRows: 3, rpsLine: true, targetLine: false, explainLine: false, p99Line: false, caption: false, bins: 3 }],
+    [9, { tableRows: 3, rpsLine: true, targetLine: false, explainLine: false, p99Line: true, caption: false, bins: 4 }],
+    [14, { tableRows: 3, rpsLine: true, targetLine: false, explainLine: false, p99Line: true, caption: true, bins: 8 }],
   ])('%d rows', (rows, layout) => expect(latencyLayout(rows)).toEqual(layout));
+
+  it.each([
+    [6, { tableRows: 5, rpsLine: true, targetLine: false, explainLine: false, p99Line: false, caption: false, bins: 0 }],
+    [11, { tableRows: 5, rpsLine: true, targetLine: true, explainLine: false, p99Line: false, caption: false, bins: 4 }],
+    [12, { tableRows: 5, rpsLine: true, targetLine: true, explainLine: true, p99Line: false, caption: false, bins: 4 }],
+    [20, { tableRows: 5, rpsLine: true, targetLine: true, explainLine: true, p99Line: true, caption: true, bins: 10 }],
+  ])('open loop with a target, %d rows: the table gets two rows from the actual send, then the target', (rows, layout) =>
+    expect(latencyLayout(rows, { openLoop: true, target: true })).toEqual(layout));
 });
 
 describe('latencyPaneLines', () => {
   const text = (input: typeof INPUT, width: number, rows: number) => latencyPaneLines(input, width, rows).map(lineText);
+
+  it('open loop: corrected rows over rows from the actual send, the target under req/s on one scale, and what they mean', () => {
+    const open = {
+      ...INPUT,
+      uncorrected: { window: { valuesUs: [5_000], counts: [100] }, cumulative: { valuesUs: [5_000], counts: [400] } },
+      target: { perSecond: [200, 200, 200, 200], unit: 'req/s' as const },
+      rpsPerSecond: [200, 200, 100, 200],
+    };
+    const lines = text(open, 54, 13);
+    expect(lines.slice(0, 8)).toEqual([
+      'Latency        p50      p90      p99    p99.9      max',
+      'last 5 s    201 ms   202 ms   208 ms   226 ms   251 ms',
+      '  at send  5.00 ms  5.00 ms  5.00 ms  5.00 ms  5.00 ms',
+      'all         201 ms   202 ms   208 ms   412 ms   412 ms',
+      '  at send  5.00 ms  5.00 ms  5.00 ms  5.00 ms  5.00 ms',
+      'req/s ██▄█ 200/s',
+      'target████ 200/s',
+      'from intended send time · at send: from actual send',
+    ]);
+    expect(lines).toHaveLength(13);
+  });
+
+  it('a ramp of connections: the steps on the time axis, in connections', () => {
+    const ramp = { ...INPUT, target: { perSecond: [10, 10, 50, 50, 200], unit: 'conns' as const }, rpsPerSecond: [40, 41, 190, 200, 410] };
+    const lines = text(ramp, 54, 9);
+    expect(lines[3]).toBe('req/s ▁▁▄▄█ 410/s');
+    expect(lines[4]).toMatch(/^target[▁▂▃▄▅▆▇█]{5} 200 conns$/);
+  });
 
   it('at 54 × 14: table, trends, a live histogram with the 200 ms bar', () => {
     expect(text(INPUT, 54, 14)).toEqual([

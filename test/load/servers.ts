@@ -7,6 +7,8 @@ export interface TestServer {
   readonly url: string;
   /** Requests the server has received (answered or not). */
   readonly received: () => number;
+  /** Connections the server has accepted. */
+  readonly accepted: () => number;
   close(): Promise<void>;
 }
 
@@ -18,11 +20,14 @@ export async function startServer(handler: Handler): Promise<TestServer> {
     received++;
     handler(req, res, received);
   });
+  let accepted = 0;
+  server.on('connection', () => accepted++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/`,
     received: () => received,
+    accepted: () => accepted,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

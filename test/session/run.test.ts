@@ -12,7 +12,7 @@ import { survivors } from '../helpers/cli.js';
 // that dies in the middle of the load. Each must end the run with exit 1, the server's last
 // lines, and nothing left running.
 
-const config: SessionConfig = { model: 'test', workers: null, threads: null, connections: 5, requests: null, durationS: 20, delayS: 0.05, intervalMs: 100, keepAlive: true };
+const config: SessionConfig = { model: 'test', workers: null, threads: null, connections: 5, requests: null, durationS: 20, delayS: 0.05, intervalMs: 100, keepAlive: true, rate: null, ramp: null, loadWorkers: 1, cores: 2 };
 const quiet: FrontEnd = { start() {}, async stop() {} };
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));

@@ -5,7 +5,7 @@ import type { SessionState } from '../../src/session/state.js';
 import type { ProcessSample, Snapshot, ThreadSample } from '../../src/proc/types.js';
 import type { LatencyBatch } from '../../src/load/types.js';
 
-const config: SessionConfig = { model: 'cluster', workers: 4, threads: null, connections: 50, requests: 1000, durationS: null, delayS: 0.2, intervalMs: 250, keepAlive: true };
+const config: SessionConfig = { model: 'cluster', workers: 4, threads: null, connections: 50, requests: 1000, durationS: null, delayS: 0.2, intervalMs: 250, keepAlive: true, rate: null, ramp: null, loadWorkers: 1, cores: 2 };
 
 function thread(tid: number, state = 'S'): ThreadSample {
   return { tid, name: 'node', state, cpuPercent: 0, ranMs: 0, lastCpu: 0, wchan: 'do_epoll_wait', waitLabel: 'epoll wait', role: '' };
@@ -19,7 +19,7 @@ function snap(tMs: number, processes: ProcessSample[]): Snapshot {
 }
 function batch(valuesUs: number[], counts: number[], extra: Partial<LatencyBatch['counts']> = {}): LatencyBatch {
   const completed = counts.reduce((a, b) => a + b, 0);
-  return { histogram: { valuesUs, counts }, counts: { completed, ok: completed, non2xx: 0, timeouts: 0, errors: 0, resets: 0, ...extra } };
+  return { histogram: { valuesUs, counts }, sent: completed, counts: { completed, ok: completed, non2xx: 0, timeouts: 0, errors: 0, resets: 0, ...extra } };
 }
 const fold = (events: SessionEvent[], from: SessionState = INITIAL_STATE) => events.reduce(reduce, from);
 
@@ -38,7 +38,7 @@ describe('reduce', () => {
     expect(state.phase).toBe('ready');
     expect(state.shape).toEqual({ before: { processes: 5, threads: 35 }, peak: null, after: null });
     expect(state.births).toEqual([]);
-    expect(state.timeline).toEqual([{ tMs: 310, processes: 5, threads: 35, running: 5, sleeping: 30, born: 0, died: 0, rps: 0, p99Ms: null }]);
+    expect(state.timeline).toEqual([{ tMs: 310, processes: 5, threads: 35, running: 5, sleeping: 30, born: 0, died: 0, rps: 0, p99Ms: null, target: null }]);
   });
 
   it('keeps the peak per process while load runs and the after shape from the first sample after it', () => {
