@@ -16,7 +16,7 @@ export interface GeneratorVerdict {
 
 /** An open loop sending less than this share of its target is behind. */
 export const ACHIEVED_SHARE = 0.95;
-/** Server processes using this share of all cores (or more) are saturated. */
+/** A server using this share of all its cores, or with a thread busy this share of the time, is saturated. */
 export const SERVER_SATURATED_SHARE = 0.9;
 /** Load time before a shortfall is judged: the first second includes connecting. */
 const SETTLE_MS = 1_000;
@@ -47,14 +47,18 @@ export function achievedRate(state: SessionState): number | null {
   return rate;
 }
 
-/** CPU of the server's own processes as a share of all cores (1 = every core busy); null before a sample. */
-export function serverCpuShare(state: SessionState): number | null {
+/** How busy the server is: all its processes as a share of all cores, and its busiest thread as a share of one. */
+export function serverLoad(state: SessionState): { readonly coresShare: number; readonly busiestThreadShare: number } | null {
   const snapshot = state.snapshot;
   const cores = state.config?.cores ?? 0;
   if (snapshot === null || cores <= 0) return null;
   let percent = 0;
-  for (const p of serverProcesses(snapshot)) percent += p.cpuPercent ?? 0;
-  return percent / (100 * cores);
+  let busiest = 0;
+  for (const p of serverProcesses(snapshot)) {
+    percent += p.cpuPercent ?? 0;
+    for (const t of p.threads) busiest = Math.max(busiest, t.cpuPercent ?? 0);
+  }
+  return { coresShare: percent / (100 * cores), busiestThreadShare: busiest / 100 };
 }
 
 export function generatorVerdict(state: SessionState): GeneratorVerdict | null {
@@ -75,9 +79,14 @@ export function generatorVerdict(state: SessionState): GeneratorVerdict | null {
   if (target === null || target <= 0 || achieved === null || activeLoadMs(state) < SETTLE_MS) return null;
   if (achieved >= ACHIEVED_SHARE * target) return null;
   const shortfall = `sending ${Math.round(achieved)} of ${Math.round(target)} req/s`;
-  const serverShare = serverCpuShare(state);
-  if (serverShare !== null && serverShare >= SERVER_SATURATED_SHARE) {
-    return { generatorBound: false, text: `server-bound: ${shortfall}; the server uses ${Math.round(serverShare * 100)}% of ${state.config?.cores} cores` };
+  // Saturated: every core busy, or one thread busy all the time (an event loop, a GIL: a
+  // server that cannot use a second core is as full as one that has none left).
+  const server = serverLoad(state);
+  if (server !== null && server.coresShare >= SERVER_SATURATED_SHARE) {
+    return { generatorBound: false, text: `server-bound: ${shortfall}; the server uses ${Math.round(server.coresShare * 100)}% of ${state.config?.cores} cores` };
+  }
+  if (server !== null && server.busiestThreadShare >= SERVER_SATURATED_SHARE) {
+    return { generatorBound: false, text: `server-bound: ${shortfall}; a server thread runs ${Math.round(server.busiestThreadShare * 100)}% of the time` };
   }
   const busy = workers.reduce((n, g) => n + g.busy, 0);
   const connections = workers.reduce((n, g) => n + g.connections, 0);

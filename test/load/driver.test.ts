@@ -35,7 +35,7 @@ async function server(handler: Parameters<typeof startServer>[0]): Promise<TestS
   return s;
 }
 
-function run(config: Partial<LoadConfig> & { url: string }): Run {
+function run(config: Partial<LoadConfig> & { url: string }, workers = 1): Run {
   const sessionStartMs = performance.timeOrigin + performance.now();
   const batches: Run['batches'] = [];
   const errors: string[] = [];
@@ -55,6 +55,7 @@ function run(config: Partial<LoadConfig> & { url: string }): Run {
       },
       onError: (message) => errors.push(message),
     },
+    workers,
   );
   return { handle, batches, errors, finishedCalls, finished, started, now: () => performance.timeOrigin + performance.now() - sessionStartMs };
 }
@@ -316,6 +317,49 @@ describe('startLoad', () => {
     );
     expect(errors).toEqual(['load onBatch listener threw: boom']);
     expect(totals.completed).toBe(20);
+  });
+
+  it('--load-workers: the load spread over two worker threads adds up exactly, each batch tagged with its worker', async () => {
+    const s = await server(delayed(10));
+    const r = run({ url: s.url, connections: 10, requests: 201 }, 2);
+    const { totals } = await r.finished;
+    expect(r.errors).toEqual([]);
+    expect(totals).toEqual({ completed: 201, ok: 201, non2xx: 0, timeouts: 0, errors: 0, resets: 0 });
+    expect(sumBatches(r)).toEqual(totals);
+    expect(s.received()).toBe(201);
+    expect(r.started).toHaveLength(1);
+    expect(new Set(r.batches.map(({ batch }) => batch.worker))).toEqual(new Set([0, 1]));
+    const sentBy = (w: number) => r.batches.filter(({ batch }) => batch.worker === w).reduce((n, { batch }) => n + batch.sent, 0);
+    expect([sentBy(0), sentBy(1)]).toEqual([101, 100]);
+    // Each worker reports its own health.
+    expect(r.batches.every(({ batch }) => batch.generator !== undefined && batch.generator.connections <= 5)).toBe(true);
+  });
+
+  it('open loop over two workers: together they send the schedule, rate × duration', async () => {
+    const s = await server(delayed(5));
+    const r = run({ url: s.url, connections: 20, requests: null, durationS: 1, rate: 300 }, 2);
+    const { totals } = await r.finished;
+    expect(r.errors).toEqual([]);
+    expect(totals.completed).toBe(300);
+    expect(s.received()).toBe(300);
+    expect(r.batches.every(({ batch }) => batch.uncorrected !== undefined && batch.sendLag !== undefined)).toBe(true);
+  });
+
+  it('open loop, paused and resumed: the schedule picks up where it stopped, paused time not counted', async () => {
+    const s = await server(delayed(5));
+    const r = run({ url: s.url, connections: 20, requests: null, durationS: 1, rate: 100 });
+    await completions(r, 20);
+    r.handle.pause();
+    const pausedAt = r.now();
+    await sleep(600);
+    const resumedAt = r.now();
+    r.handle.resume();
+    const { totals } = await r.finished;
+    expect(r.errors).toEqual([]);
+    expect(completedBetween(r, pausedAt + 100, resumedAt)).toBe(0);
+    // One request may fall on either side of the pause.
+    expect(totals.completed).toBeGreaterThanOrEqual(99);
+    expect(totals.completed).toBeLessThanOrEqual(101);
   });
 
   it('refuses a config that cannot run, before starting anything', () => {

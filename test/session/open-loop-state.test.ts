@@ -27,19 +27,20 @@ function batch(sent: number, waitMs: number, worker: number, generator: Generato
   };
 }
 
-function sample(tMs: number, cpuPercent: number): Snapshot {
-  return { tMs, intervalMs: 250, costMs: 0, processes: [{ pid: 10, ppid: 1, name: 'node', cmdline: [], rssBytes: 0, cpuPercent, threads: [] }] };
+function sample(tMs: number, cpuPercent: number, threadCpu: readonly number[] = [cpuPercent / 2, cpuPercent / 2]): Snapshot {
+  const threads = threadCpu.map((cpu, k) => ({ tid: 10 + k, name: 'node', state: 'S', cpuPercent: cpu, ranMs: cpu * 2.5, lastCpu: 0, wchan: '', waitLabel: '', role: '' }));
+  return { tMs, intervalMs: 250, costMs: 0, processes: [{ pid: 10, ppid: 1, name: 'node', cmdline: [], rssBytes: 0, cpuPercent, threads }] };
 }
 
 const fold = (events: SessionEvent[]) => events.reduce<SessionState>(reduce, INITIAL_STATE);
 
 /** Two load workers, each sending `perBatch` every 250 ms from t = 1 s to 3 s. */
-function run(perBatch: number, options: { waitMs?: number; generator?: GeneratorSample; serverCpu?: number } = {}): SessionEvent[] {
+function run(perBatch: number, options: { waitMs?: number; generator?: GeneratorSample; serverCpu?: number; threadCpu?: number[] } = {}): SessionEvent[] {
   const events: SessionEvent[] = [{ type: 'session/started', tMs: 0, config: openLoop }, { type: 'load/started', tMs: 1_000 }];
   for (let t = 1_250; t <= 3_000; t += 250) {
     events.push({ type: 'load/batch', tMs: t, batch: batch(perBatch, options.waitMs ?? 0, 0, options.generator) });
     events.push({ type: 'load/batch', tMs: t - 1, batch: batch(perBatch, options.waitMs ?? 0, 1, options.generator) });
-    events.push({ type: 'proc/sample', tMs: t + 2, snapshot: sample(t + 2, options.serverCpu ?? 20) });
+    events.push({ type: 'proc/sample', tMs: t + 2, snapshot: sample(t + 2, options.serverCpu ?? 20, options.threadCpu) });
   }
   return events;
 }
@@ -81,6 +82,11 @@ describe('generatorVerdict', () => {
   it('says when every connection waits on the server and requests queue', () => {
     const verdict = generatorVerdict(fold(run(20, { generator: { ...healthy, busy: 500, connections: 500, backlog: 40 } })));
     expect(verdict?.text).toMatch(/^generator-bound: sending 160 of 200 req\/s; all 1000 connections wait on the server/);
+  });
+
+  it('blames the server when one of its threads is busy all the time (one event loop, one core)', () => {
+    const verdict = generatorVerdict(fold(run(20, { serverCpu: 99, threadCpu: [97, 2] })));
+    expect(verdict).toEqual({ generatorBound: false, text: 'server-bound: sending 160 of 200 req/s; a server thread runs 97% of the time' });
   });
 
   it('blames the server when it uses every core', () => {
