@@ -2,6 +2,7 @@ import React from 'react';
 import { Box } from 'ink';
 import { EMPTY_HISTOGRAM, mergeAll } from '../src/load/histogram.js';
 import { loadTargetAt } from '../src/session/store.js';
+import { isOpenLoop } from '../src/load/plan.js';
 import type { SparseHistogram } from '../src/load/types.js';
 import type { SessionState } from '../src/session/state.js';
 import { sanitizeForTerminal } from '../src/util/sanitize.js';
@@ -47,7 +48,7 @@ export interface DashboardLayout {
  * Where everything goes on a `columns` × `rows` terminal. Header, panes and footer add up to
  * exactly `frameRows`, so the frame keeps one height (no jumping) and never reaches `rows`.
  */
-export function calculateLayout(columns: number, rows: number): DashboardLayout {
+export function calculateLayout(columns: number, rows: number, options: { readonly openLoop?: boolean } = {}): DashboardLayout {
   const frameRows = Math.max(0, rows - 1);
   const none: PaneBox = { widthColumns: 0, rows: 0 };
   if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
@@ -72,9 +73,11 @@ export function calculateLayout(columns: number, rows: number): DashboardLayout 
       footerLines,
     };
   }
-  // Stacked: the latency pane needs 7 rows for its table, sparkline and 3 bars; the thread
-  // pane keeps at least 5 (title, header, 3 rows).
-  const latencyRows = Math.max(0, Math.min(body - 5, Math.max(7, Math.min(14, Math.round(body * 0.4)))));
+  // Stacked: the latency pane needs 7 rows for its table, sparkline and 3 bars (9 in open
+  // loop: two more table rows, from the actual send); the thread pane keeps at least 5
+  // (title, header, 3 rows).
+  const extra = options.openLoop ? 2 : 0;
+  const latencyRows = Math.max(0, Math.min(body - 5, Math.max(7, Math.min(14, Math.round(body * 0.4))) + extra));
   return {
     tooSmall: false,
     frameRows,
@@ -127,7 +130,7 @@ export function targetSeries(state: SessionState): { perSecond: number[]; unit: 
   if (config === null || (config.ramp === null && config.rate === null)) return null;
   const seconds = wholeSecondsRps(state.load, state.nowMs).length;
   const perSecond = Array.from({ length: seconds }, (_, s) => loadTargetAt(config, s * 1000) ?? 0);
-  return { perSecond, unit: config.rate !== null || config.ramp?.unit === 'rate' ? 'req/s' : 'conns' };
+  return { perSecond, unit: isOpenLoop(config) ? 'req/s' : 'conns' };
 }
 
 export interface DashboardProps {
@@ -145,7 +148,7 @@ export interface DashboardProps {
 
 /** The whole screen: header, thread pane and latency pane (or the help), footer. */
 export function Dashboard({ state, columns, rows, showHelp, windowMs = 5000 }: DashboardProps): React.JSX.Element | null {
-  const layout = calculateLayout(columns, rows);
+  const layout = calculateLayout(columns, rows, { openLoop: state.config !== null && isOpenLoop(state.config) });
   if (layout.tooSmall) {
     if (layout.frameRows === 0) return null;
     return (

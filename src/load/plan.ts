@@ -97,7 +97,7 @@ export interface RunPlan {
 }
 
 /** Whether the load sends on a schedule (open loop) rather than on responses. */
-export function isOpenLoop(config: LoadConfig): boolean {
+export function isOpenLoop(config: Pick<LoadConfig, 'rate' | 'ramp'>): boolean {
   return (config.rate ?? null) !== null || config.ramp?.unit === 'rate';
 }
 
