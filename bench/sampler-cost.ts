@@ -1,7 +1,9 @@
 /**
  * Sampler cost: CPU per full sample of a process tree with 100 / 1,000 / 5,000 idle
  * threads, watchload's /proc sampler against `ps` and `top` on the same tree, plus a check
- * that watchload counts the same processes and threads as `ps -L`.
+ * that watchload counts the same processes and threads as `ps -L`. watchload is measured
+ * back to back, at 10 Hz (as the CLI samples), in its worst case (every thread ran since the
+ * last sample) and as the CLI runs it (a worker thread posting each snapshot).
  *
  *   npm run build && npx tsx bench/sampler-cost.ts [--sizes 100,1000,5000] [--processes 3]
  *
@@ -19,6 +21,7 @@ import { markdownTable, numberList, parseFlags, sig, times, writeResults } from 
 type SamplerModule = typeof import('../src/proc/sampler.js');
 type ReaderModule = typeof import('../src/proc/reader.js');
 type ThreadModule = typeof import('../src/proc/sampler-thread.js');
+type ProcReader = import('../src/proc/reader.js').ProcReader;
 
 const USAGE = `Usage: npx tsx bench/sampler-cost.ts [options]   (build first: npm run build)
   --sizes LIST        threads in the generated tree (default 100,1000,5000)
@@ -77,32 +80,87 @@ interface InProcessCost {
   /** CPU of this whole process (user + sys, every thread, GC included) per sample, ms. */
   readonly cpuMsPerSample: number;
   readonly wallMsPerSample: number;
+  /** The same sampler at 10 Hz (a sample every 100 ms, caches cold between samples), CPU ms per sample. */
+  readonly cpuMsPerSampleAt10Hz: number;
+  /** Back to back with every thread's schedstat made to move: stat and wchan re-read for all. */
+  readonly cpuMsPerSampleAllMoved: number;
   /** The first sample of a fresh sampler (it meets every thread for the first time). */
   readonly firstSampleWallMs: number;
   readonly threadsSeen: number;
   readonly processesSeen: number;
 }
 
-/** (a) createSampler with the real reader, in this thread, back to back. */
-function measureInProcess(tree: Tree): InProcessCost {
-  const sampler = samplerMod.createSampler({ rootPid: tree.root, reader: readerMod.createProcReader(), nowMs: () => performance.now() });
-  const tFirst = performance.now();
-  const first = sampler.sample();
-  const firstSampleWallMs = performance.now() - tFirst;
-  for (let i = 0; i < 5; i++) sampler.sample(); // warm the JIT
+/**
+ * The real reader, but every schedstat reads as if its thread had run 1 ns more since the last
+ * read: the sampler's worst case, where no thread may be skipped and stat and wchan are read
+ * again for all. The rewrite costs a little CPU of its own (a split and a join per thread).
+ */
+function everyThreadMoves(): ProcReader {
+  const real = readerMod.createProcReader();
+  let tick = 0;
+  return {
+    readText: (path) => real.readText(path),
+    listDir: (path) => real.listDir(path),
+    openFile(path, priority) {
+      const file = real.openFile(path, priority);
+      if (!path.endsWith('/schedstat')) return file;
+      return {
+        read() {
+          const text = file.read();
+          if (text === null) return null;
+          const [run, wait, count] = text.trim().split(' ');
+          return `${Number(run) + ++tick} ${wait} ${count}\n`;
+        },
+        release: () => file.release(),
+        close: () => file.close(),
+      };
+    },
+  };
+}
+
+/** CPU ms per sample of `sample()` run back to back for ≥ MIN_MS (after 6 warm-up samples). */
+function backToBack(sample: () => unknown, minMs: number): { samples: number; cpuMs: number; wallMs: number } {
+  for (let i = 0; i < 6; i++) sample(); // warm the JIT and open every file
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let samples = 0;
-  while (samples < 20 || performance.now() - t0 < MIN_MS) {
-    sampler.sample();
+  while (samples < 20 || performance.now() - t0 < minMs) {
+    sample();
     samples++;
   }
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  return { samples, cpuMs: (cpu.user + cpu.system) / 1000 / samples, wallMs: wallMs / samples };
+}
+
+/** (a) createSampler with the real reader, in this thread: back to back, at 10 Hz, and with every thread moving. */
+async function measureInProcess(tree: Tree): Promise<InProcessCost> {
+  const sampler = samplerMod.createSampler({ rootPid: tree.root, reader: readerMod.createProcReader(), nowMs: () => performance.now() });
+  const tFirst = performance.now();
+  const first = sampler.sample();
+  const firstSampleWallMs = performance.now() - tFirst;
+  const steady = backToBack(() => sampler.sample(), MIN_MS);
+  // At 10 Hz, as the CLI samples: between samples other work (here: none but the machine's
+  // own) takes the caches, so each sample costs more than back to back.
+  const cpu0 = process.cpuUsage();
+  let ticks = 0;
+  const t0 = performance.now();
+  while (ticks < 10 || performance.now() - t0 < Math.max(MIN_MS, 3_000)) {
+    await sleep(100);
+    sampler.sample();
+    ticks++;
+  }
+  const cpu = process.cpuUsage(cpu0);
+  sampler.close();
+  const moving = samplerMod.createSampler({ rootPid: tree.root, reader: everyThreadMoves(), nowMs: () => performance.now() });
+  const allMoved = backToBack(() => moving.sample(), MIN_MS / 2);
+  moving.close();
   return {
-    samples,
-    cpuMsPerSample: (cpu.user + cpu.system) / 1000 / samples,
-    wallMsPerSample: wallMs / samples,
+    samples: steady.samples,
+    cpuMsPerSample: steady.cpuMs,
+    wallMsPerSample: steady.wallMs,
+    cpuMsPerSampleAt10Hz: (cpu.user + cpu.system) / 1000 / ticks,
+    cpuMsPerSampleAllMoved: allMoved.cpuMs,
     firstSampleWallMs,
     threadsSeen: first.processes.reduce((n, p) => n + p.threads.length, 0),
     processesSeen: first.processes.length,
@@ -157,8 +215,11 @@ async function measureThread(tree: Tree, intervalMs: number): Promise<ThreadCost
     },
   });
   try {
-    // Let the worker load and take its first samples (each thread met once) before measuring.
-    while (snapshots < 3) await sleep(20);
+    // Let the worker load, meet each thread and get its code compiled before measuring: what a
+    // session pays after its first seconds. V8 optimizes a function after enough calls, and at
+    // 10 Hz the once-per-sample functions get there only after ~10 s; until then the compiler's
+    // background threads cost ~1 ms per sample more (measured here at 100 threads).
+    while (snapshots < 100) await sleep(20);
     const n0 = snapshots;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
@@ -186,16 +247,19 @@ async function measureThread(tree: Tree, intervalMs: number): Promise<ThreadCost
 }
 
 interface ReadsCost {
-  /** The sampler's reads alone (no parsing, no bookkeeping), with createProcReader. */
+  /** The reads of the sampler before issue 4 alone (no parsing, no bookkeeping): open + read + close. */
   readonly readerCpuMsPerSample: number;
-  /** The same reads on file descriptors kept open, pread at offset 0: a what-if for issue 4. */
+  /** The same reads on file descriptors kept open, pread at offset 0. */
   readonly keptOpenCpuMsPerSample: number;
+  /** The floor of an idle tree now: the /proc listing and each thread's schedstat on a kept fd. */
+  readonly schedstatOnlyCpuMsPerSample: number;
 }
 
 /**
- * What the sampler's reads cost without anything else: the /proc scan of every pid's stat,
- * then stat + schedstat + wchan of each thread of the tree (what sampler.ts reads for a
- * sleeping thread). Tells syscalls apart from parsing, and what keeping fds open would save.
+ * What reads cost without anything else. Before issue 4 the sampler read the /proc scan of
+ * every pid's stat, then stat + schedstat + wchan of each thread of the tree, each time with
+ * open + read + close; the same on kept fds; and the floor of what it reads now for an idle
+ * tree: the /proc listing and one schedstat per thread on a kept fd.
  */
 function measureReads(tree: Tree): ReadsCost {
   const reader = readerMod.createProcReader();
@@ -228,7 +292,12 @@ function measureReads(tree: Tree): ReadsCost {
       scan();
       for (const fd of fds) buffer.toString('utf8', 0, readSync(fd, buffer, 0, buffer.length, 0));
     });
-    return { readerCpuMsPerSample, keptOpenCpuMsPerSample };
+    const schedstats = fds.filter((_, k) => files[k].endsWith('/schedstat'));
+    const schedstatOnlyCpuMsPerSample = perSample(() => {
+      reader.listDir('/proc');
+      for (const fd of schedstats) buffer.toString('utf8', 0, readSync(fd, buffer, 0, buffer.length, 0));
+    });
+    return { readerCpuMsPerSample, keptOpenCpuMsPerSample, schedstatOnlyCpuMsPerSample };
   } finally {
     for (const fd of fds) closeSync(fd);
   }
@@ -246,6 +315,7 @@ interface Accuracy {
 function checkAccuracy(tree: Tree, expectedThreads: number): Accuracy {
   const sampler = samplerMod.createSampler({ rootPid: tree.root, reader: readerMod.createProcReader(), nowMs: () => performance.now() });
   const snapshot = sampler.sample();
+  sampler.close();
   const ps = spawnSync('ps', ['-L', '-o', 'pid=,tid=', '--pid', String(tree.root), '--ppid', String(tree.root)], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
@@ -312,15 +382,18 @@ async function attemptSize(threads: number, attempt: number): Promise<SizeResult
 
     const accuracy = checkAccuracy(tree, threads);
     log(`  accuracy: watchload ${accuracy.watchload.processes} processes / ${accuracy.watchload.threads} threads, ps -L ${accuracy.psL.processes} / ${accuracy.psL.threads}, same tids: ${accuracy.sameTids}`);
-    const watchload = measureInProcess(tree);
-    log(`  watchload sampler: ${sig(watchload.cpuMsPerSample)} ms CPU per sample over ${watchload.samples} samples`);
+    const watchload = await measureInProcess(tree);
+    log(
+      `  watchload sampler: ${sig(watchload.cpuMsPerSample)} ms CPU per sample over ${watchload.samples} samples; ` +
+        `${sig(watchload.cpuMsPerSampleAt10Hz)} ms at 10 Hz; ${sig(watchload.cpuMsPerSampleAllMoved)} ms with every thread moving`,
+    );
     const watchloadThread10Hz = await measureThread(tree, 100);
     log(
       `  watchload sampler thread at 100 ms: ${sig(watchloadThread10Hz.achievedHz, 2)} Hz, ${sig(watchloadThread10Hz.cpuPercent)} % of a core, ` +
         `main loop delay max ${sig(watchloadThread10Hz.mainLoopDelayMaxMs)} ms (${sig(watchloadThread10Hz.baselineLoopDelayMaxMs)} ms without)`,
     );
     const reads = measureReads(tree);
-    log(`  reads alone: ${sig(reads.readerCpuMsPerSample)} ms; on kept-open fds: ${sig(reads.keptOpenCpuMsPerSample)} ms`);
+    log(`  reads alone: ${sig(reads.readerCpuMsPerSample)} ms; on kept-open fds: ${sig(reads.keptOpenCpuMsPerSample)} ms; schedstat only: ${sig(reads.schedstatOnlyCpuMsPerSample)} ms`);
     const peers: SizeResult['peers'] = {};
     for (const peer of PEERS) {
       const cost = measureCommand(peer.argv(tree), { minCpuMs: MIN_MS / 4, minRuns: 20, maxWallMs: Math.max(MIN_MS * 4, 10_000) });
@@ -349,11 +422,27 @@ function tables(results: readonly SizeResult[]): string {
   const costRows = results.flatMap((r) => [
     [
       `${r.threads.toLocaleString('en-US')}`,
-      'watchload `createSampler` (in-process)',
+      'watchload `createSampler` (in-process, back to back)',
       sig(r.watchload.cpuMsPerSample),
       sig(r.watchload.wallMsPerSample),
       '1×',
       at10Hz(r.watchload.cpuMsPerSample, r.watchload.wallMsPerSample),
+    ],
+    [
+      '',
+      'watchload `createSampler` at 10 Hz (in-process, a sample every 100 ms)',
+      sig(r.watchload.cpuMsPerSampleAt10Hz),
+      '—',
+      times(r.watchload.cpuMsPerSampleAt10Hz / r.watchload.cpuMsPerSample),
+      at10Hz(r.watchload.cpuMsPerSampleAt10Hz, null),
+    ],
+    [
+      '',
+      '_worst case_: every thread ran since the last sample (stat and wchan re-read for all)',
+      sig(r.watchload.cpuMsPerSampleAllMoved),
+      '—',
+      times(r.watchload.cpuMsPerSampleAllMoved / r.watchload.cpuMsPerSample),
+      at10Hz(r.watchload.cpuMsPerSampleAllMoved, null),
     ],
     [
       '',
@@ -375,7 +464,7 @@ function tables(results: readonly SizeResult[]): string {
     ]),
     [
       '',
-      '_what-if_: the sampler\'s reads alone (no parsing)',
+      '_reads alone_: what the sampler read before issue 4 (scan, stat + schedstat + wchan per thread; open + read + close)',
       sig(r.reads.readerCpuMsPerSample),
       '—',
       times(r.reads.readerCpuMsPerSample / r.watchload.cpuMsPerSample),
@@ -383,12 +472,24 @@ function tables(results: readonly SizeResult[]): string {
     ],
     [
       '',
-      '_what-if_: the same reads on kept-open fds (pread at 0)',
+      '_reads alone_: the same on kept-open fds (pread at 0)',
       sig(r.reads.keptOpenCpuMsPerSample),
       '—',
       times(r.reads.keptOpenCpuMsPerSample / r.watchload.cpuMsPerSample),
       at10Hz(r.reads.keptOpenCpuMsPerSample, null),
     ],
+    ...(r.reads.schedstatOnlyCpuMsPerSample === undefined
+      ? []
+      : [
+          [
+            '',
+            '_reads alone_: the floor of an idle tree (the /proc listing, schedstat per thread on kept fds)',
+            sig(r.reads.schedstatOnlyCpuMsPerSample),
+            '—',
+            times(r.reads.schedstatOnlyCpuMsPerSample / r.watchload.cpuMsPerSample),
+            at10Hz(r.reads.schedstatOnlyCpuMsPerSample, null),
+          ],
+        ]),
   ]);
   const cost = markdownTable(['threads', 'tool', 'CPU ms / sample', 'wall ms / sample', '× watchload CPU', 'at 10 Hz, % of one core'], costRows, [2, 3, 4, 5]);
   const accuracyRows = results.map((r) => [
@@ -410,9 +511,9 @@ function tables(results: readonly SizeResult[]): string {
   const headline =
     thousand === undefined
       ? ''
-      : `1,000 threads at 10 Hz = ${sig(thousand.watchload.cpuMsPerSample, 2)} % of one core in-process ` +
-        `(${sig(thousand.watchloadThread10Hz.cpuPercent, 2)} % for the sampler thread as the CLI runs it); ` +
-        `\`ps -eLo\` costs ${times(thousand.peers['ps-eLo']?.ratioToWatchload ?? null)} as much per sample.`;
+      : `1,000 threads: ${sig(thousand.watchload.cpuMsPerSample, 2)} ms CPU per sample back to back, ` +
+        `${sig(thousand.watchload.cpuMsPerSampleAt10Hz ?? null, 2)} ms at 10 Hz; at 10 Hz ${sig(thousand.watchloadThread10Hz.cpuPercent, 2)} % of one core ` +
+        `for the sampler thread as the CLI runs it; \`ps -eLo\` costs ${times(thousand.peers['ps-eLo']?.ratioToWatchload ?? null)} as much per sample.`;
   return `${cost}\n\n${accuracy}\n\n${headline}\n`;
 }
 
@@ -434,8 +535,8 @@ try {
     command: `npx tsx bench/sampler-cost.ts ${process.argv.slice(2).join(' ')}`.trim(),
     machine,
     method: {
-      watchload: 'createSampler({ reader: createProcReader() }) from dist/, sample() back to back in this thread after 6 warm-up samples; process.cpuUsage() delta (user+sys, all threads of this process) / samples',
-      watchloadThread10Hz: `startSamplerThread({ intervalMs: 100 }) from dist/ for ${THREAD_S} s after 3 samples; process.cpuUsage() delta / snapshots; monitorEventLoopDelay on the main thread`,
+      watchload: 'createSampler({ reader: createProcReader() }) from dist/, sample() back to back in this thread after 6 warm-up samples; process.cpuUsage() delta (user+sys, all threads of this process) / samples. At 10 Hz: the same sampler, a sample after each 100 ms sleep, for >= 3 s. Every thread moving: a reader whose schedstat reads 1 ns more run time each read, back to back',
+      watchloadThread10Hz: `startSamplerThread({ intervalMs: 100 }) from dist/ for ${THREAD_S} s after 100 samples; process.cpuUsage() delta / snapshots; monitorEventLoopDelay on the main thread`,
       peers: 'spawnSync repeatedly, stdout piped and discarded; CPU = delta of /proc/self/stat cutime+cstime (reaped children, ns-accurate sums printed in 10 ms ticks) / runs',
     },
     results,

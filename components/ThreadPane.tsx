@@ -26,7 +26,8 @@ export interface ThreadPaneProps {
 
 /**
  * `top -H` for the server's tree: a row per process with its threads under it (folded when
- * they do not all fit; see `planThreadPane`).
+ * they do not all fit; see `planThreadPane`), each saying what it did over the last interval
+ * (`ran 37ms`, `slept`) beside its state letter at the instant of the sample.
  */
 export function ThreadPane(props: ThreadPaneProps): React.JSX.Element {
   const plan = planThreadPane(

@@ -17,8 +17,13 @@ import { displayWidth, padEnd, padStart, truncateEnd } from './text.js';
  *   'by-wait'   threads with the same state and wait collapse, whatever their label (but
  *               the main thread keeps its own row);
  *   'busy'      only threads worth a look (running, in D, zombie, using CPU, just born), by wait;
- *   'processes' process rows only, each with its thread summary (`7 thr: 1 R, 6 S`);
+ *   'processes' process rows only, each with its thread count (`7 thr`, `7 thr: 1 D`);
  * and if the process rows alone do not fit, the first ones and `… N more processes`.
+ *
+ * Beside the state letter (what the thread was doing at the instant of the sample), each row
+ * says what it did over the whole interval between the last two samples: `ran 37ms` or
+ * `slept` (issue 4). The letter alone misses short runs: a thread that handled a request in
+ * 2 ms and went back to its epoll wait reads `S` at every sample.
  */
 
 export const DETAIL_LEVELS = ['processes', 'busy', 'by-wait', 'grouped', 'all'] as const;
@@ -28,6 +33,16 @@ export type Detail = (typeof DETAIL_LEVELS)[number];
 export const BORN_HIGHLIGHT_MS = 2000;
 /** Threads that died this recently are listed in red (the store keeps them 2 s: CHANGE_TTL_MS). */
 export const DIED_SHOW_MS = 2000;
+
+/** What some threads did over the last interval (schedstat run time: src/proc/sampler.ts). */
+export interface Activity {
+  /** Threads with a figure for the interval (seen at the sample before too). */
+  readonly known: number;
+  /** Of those, how many ran at all. */
+  readonly ran: number;
+  /** Their time on a CPU summed, ms. */
+  readonly ranMs: number;
+}
 
 /** One row under a process: a thread, or several that look the same. */
 export interface ThreadEntry {
@@ -41,6 +56,8 @@ export interface ThreadEntry {
   readonly wchan: string;
   /** Sum over the members; null when none has been seen twice yet. */
   readonly cpuPercent: number | null;
+  /** What the members did over the last interval. */
+  readonly activity: Activity;
   /** The CPU a single running thread last ran on; null for groups. */
   readonly lastCpu: number | null;
   /** How many members were born within the highlight window. */
@@ -60,6 +77,8 @@ export interface ProcessView {
   readonly threadCount: number;
   /** Threads per state letter, running first. */
   readonly states: ReadonlyArray<readonly [string, number]>;
+  /** What its threads did over the last interval. */
+  readonly activity: Activity;
   /** The process itself appeared within the highlight window. */
   readonly born: boolean;
   /** The rows under the process at the plan's detail. */
@@ -71,6 +90,8 @@ export interface ThreadTotals {
   readonly threads: number;
   /** Threads per state letter, running first. */
   readonly states: ReadonlyArray<readonly [string, number]>;
+  /** What the threads did over the last interval: how many ran, how many did not. */
+  readonly activity: Activity;
   readonly cpuPercent: number | null;
   readonly born: number;
   readonly died: number;
@@ -81,6 +102,8 @@ export interface ThreadTotals {
 export interface ThreadPlan {
   /** The detail every process gets; some get the next finer one when rows are left over. */
   readonly detail: Detail;
+  /** The interval the activity covers (the snapshot's), ms; 0 before a second sample. */
+  readonly intervalMs: number;
   readonly totals: ThreadTotals;
   readonly processes: readonly ProcessView[];
   /** Processes left out for lack of rows, and their threads. */
@@ -125,6 +148,90 @@ export function stateSummary(states: readonly string[], tight = false): string {
   return stateCounts(states)
     .map(([s, n]) => (tight ? `${n}${s}` : `${n} ${s}`))
     .join(tight ? ' ' : ', ');
+}
+
+/** The activity of some threads: who ran, for how long in all. */
+export function activityOf(threads: readonly ThreadSample[]): Activity {
+  let known = 0;
+  let ran = 0;
+  let ranMs = 0;
+  for (const t of threads) {
+    if (t.ranMs === null) continue;
+    known++;
+    if (t.ranMs > 0) {
+      ran++;
+      ranMs += t.ranMs;
+    }
+  }
+  return { known, ran, ranMs };
+}
+
+/** Columns of the activity column: `LAST 250ms` over `ran 850µs`, `12 ran 36ms` cut to `12 ran`. */
+export const ACTIVITY_COLUMNS = 11;
+
+/**
+ * Time on a CPU in at most 6 columns, as short as its size allows: `<1µs`, `850µs`, `9.9ms`,
+ * `37ms`, `1.2s`, `12s`. `whole` drops the decimal of milliseconds (`10ms` for 9.9).
+ */
+export function formatRanMs(ms: number, whole = false): string {
+  if (ms < 0.0005) return '<1µs';
+  if (ms < 0.9995) return `${Math.round(ms * 1000)}µs`;
+  if (ms < 9.95 && !whole) return `${ms.toFixed(1)}ms`;
+  if (ms < 999.5) return `${Math.round(ms)}ms`;
+  const s = ms / 1000;
+  return s < 9.95 ? `${s.toFixed(1)}s` : `${Math.round(s)}s`;
+}
+
+/**
+ * What threads that did not run at all were doing, by their state letter: asleep, stuck in
+ * the kernel (D), runnable but never given a CPU (R: a thread that had run would have run time),
+ * stopped, or dead.
+ */
+export function idleWord(state: string): string {
+  switch (state) {
+    case 'D':
+      return 'blocked';
+    case 'R':
+      return 'queued';
+    case 'T':
+    case 't':
+      return 'stopped';
+    case 'Z':
+    case 'X':
+      return 'exited';
+    default:
+      return 'slept';
+  }
+}
+
+/**
+ * A row's activity in ACTIVITY_COLUMNS: one thread `ran 37ms` / `slept`; several (a group, a
+ * process) `3 ran 12ms`, how many ran and their time in all, or `3 ran` when that is too
+ * long; `—` before the thread was seen at two samples.
+ */
+export function activityText(activity: Activity, single: boolean, state: string): string {
+  if (activity.known === 0) return '—';
+  if (activity.ran === 0) return idleWord(state);
+  if (single) return `ran ${formatRanMs(activity.ranMs)}`;
+  const count = formatCount(activity.ran);
+  for (const text of [`${count} ran ${formatRanMs(activity.ranMs)}`, `${count} ran ${formatRanMs(activity.ranMs, true)}`]) {
+    if (text.length <= ACTIVITY_COLUMNS) return text;
+  }
+  return `${count} ran`;
+}
+
+/** Ran is green; what did not run stays dim, except the waits worth a look (queued, blocked, stopped). */
+function activityStyle(activity: Activity, state: string): Omit<Segment, 'text'> {
+  if (activity.known === 0) return { dim: true };
+  if (activity.ran > 0) return { color: 'green' };
+  return idleWord(state) === 'slept' ? { dim: true } : { color: 'yellow' };
+}
+
+/** The interval in the header: `250ms` (to 10 ms: the sampler's ticks jitter by a few), `1.0s`. */
+export function formatIntervalMs(ms: number): string {
+  if (ms < 995) return `${Math.round(ms / 10) * 10}ms`;
+  const s = ms / 1000;
+  return s < 9.95 ? `${s.toFixed(1)}s` : `${Math.round(s)}s`;
 }
 
 /** The root first (the process whose parent is outside the tree), then the others by pid. */
@@ -231,6 +338,7 @@ function entriesAt(threads: readonly PreparedThread[], detail: Detail): ThreadEn
       if (m.sample.cpuPercent !== null) cpu = (cpu ?? 0) + m.sample.cpuPercent;
       if (m.born) bornCount++;
     }
+    const activity = activityOf(members.map((m) => m.sample));
     return {
       tids: members.map((m) => m.sample.tid),
       label: commonLabel(members.map((m) => m.label), members.map((m) => m.name)),
@@ -238,6 +346,7 @@ function entriesAt(threads: readonly PreparedThread[], detail: Detail): ThreadEn
       waitLabel: members[0].wait,
       wchan: members.every((m) => m.sample.wchan === first.wchan) ? sanitizeForTerminal(first.wchan) : '',
       cpuPercent: cpu,
+      activity,
       lastCpu: members.length === 1 ? first.lastCpu : null,
       bornCount,
     };
@@ -277,13 +386,16 @@ export function planThreadPane(input: ThreadPaneInput, rows: number): ThreadPlan
     processes: server.length,
     threads: allThreads.length,
     states: stateCounts(allThreads.map((t) => t.state)),
+    activity: activityOf(allThreads),
     companions: [...companions],
     cpuPercent: cpus.length === 0 ? null : cpus.reduce((a, b) => a + b, 0),
     born: born.length,
     died: died.length,
   };
+  const intervalMs = input.snapshot?.intervalMs ?? 0;
   const empty = {
     detail: 'processes' as const,
+    intervalMs,
     totals,
     processes: [],
     hiddenProcesses: 0,
@@ -318,6 +430,7 @@ export function planThreadPane(input: ThreadPaneInput, rows: number): ThreadPlan
       cpuPercent: p.cpuPercent,
       threadCount: p.threads.length,
       states: stateCounts(p.threads.map((t) => t.state)),
+      activity: activityOf(p.threads),
       born: born.some((c) => c.pid === p.pid && c.tid === p.pid),
       entries: entriesAt(prepared[k], detail),
     };
@@ -329,6 +442,7 @@ export function planThreadPane(input: ThreadPaneInput, rows: number): ThreadPlan
     const hidden = processes.slice(shown);
     return {
       detail: 'processes',
+      intervalMs,
       totals,
       processes: processes.slice(0, shown).map((_, k) => view(k, 'processes')),
       hiddenProcesses: treeRows >= 1 ? hidden.length : 0,
@@ -357,6 +471,7 @@ export function planThreadPane(input: ThreadPaneInput, rows: number): ThreadPlan
   }
   return {
     detail: DETAIL_LEVELS[level],
+    intervalMs,
     totals,
     processes: processes.map((_, k) => view(k, DETAIL_LEVELS[levels[k]])),
     hiddenProcesses: 0,
@@ -375,22 +490,36 @@ export interface ThreadColumns {
   /** PID of a process, or an indented TID, with the `+` mark. */
   readonly id: number;
   readonly name: number;
+  /** What the row did over the last interval (ACTIVITY_COLUMNS). */
+  readonly activity: number;
+  /** %CPU (5 columns), left out of narrow panes: the activity says the same in ms. */
+  readonly cpu: number;
   /** RSS for a process, what a sleeping thread waits on. */
   readonly last: number;
 }
 
-/** Fixed part of a row: id(10) sp name sp S sp %CPU(5) sp sp last. */
-const FIXED_COLUMNS = 10 + 1 + 1 + 1 + 1 + 5 + 2;
+/** Fixed part of a row: id(10) sp name sp S sp activity [sp %CPU(5)] sp sp last. */
+const FIXED_COLUMNS = 10 + 1 + 1 + 1 + 1 + ACTIVITY_COLUMNS + 2;
+const CPU_COLUMNS = 1 + 5;
+/** The shortest wait column worth showing: `epoll wait`, `futex wait`. */
+const MIN_WAIT_COLUMNS = 10;
 
 export function threadColumns(width: number): ThreadColumns {
-  const flexible = Math.max(0, width - FIXED_COLUMNS);
-  // Names get up to 28 columns (a 15-byte comm, a role, a `4× ` prefix, tree indentation);
-  // what is left goes to the wait column, which shows the raw wchan too once it is wide.
-  // The sampler's wait labels are at most 17 columns (`futex wait`, `unix socket
-  // write`: src/proc/parse.ts); names get the rest up to 28, and at least 18.
-  const name = Math.min(flexible, Math.max(18, Math.min(28, flexible - 17)));
-  const last = Math.max(0, Math.min(48, flexible - name));
-  return { id: 10, name, last };
+  const flexible = Math.max(0, width - FIXED_COLUMNS - CPU_COLUMNS);
+  if (flexible >= 18 + MIN_WAIT_COLUMNS) {
+    // Names get up to 28 columns (a 15-byte comm, a role, a `4× ` prefix, tree indentation);
+    // what is left goes to the wait column, which shows the raw wchan too once it is wide.
+    // The sampler's wait labels are at most 17 columns (`futex wait`, `unix socket
+    // write`: src/proc/parse.ts); names get the rest up to 28, and at least 18.
+    const name = Math.min(28, Math.max(18, flexible - 17));
+    return { id: 10, name, activity: ACTIVITY_COLUMNS, cpu: 5, last: Math.min(48, flexible - name) };
+  }
+  // Narrow (the side-by-side pane of a 100-column terminal is 50): %CPU goes, since the
+  // activity says it in ms, and names shrink to 12 before the wait does (fitLabel drops the
+  // program's name first: `4× V8 platform`).
+  const rest = Math.max(0, width - FIXED_COLUMNS);
+  const name = Math.min(rest, Math.max(12, Math.min(18, rest - MIN_WAIT_COLUMNS)));
+  return { id: 10, name, activity: ACTIVITY_COLUMNS, cpu: 0, last: Math.max(0, rest - name) };
 }
 
 /** From this width of the wait column, a wait label is followed by its raw kernel symbol. */
@@ -425,14 +554,36 @@ function stateSegments(counts: ReadonlyArray<readonly [string, number]>, tight =
   return out;
 }
 
+/** The letters worth a look in a summary that already says who ran: not R, S or I (D, Z, T…). */
+function notableStates(counts: ReadonlyArray<readonly [string, number]>): Array<readonly [string, number]> {
+  return counts.filter(([letter]) => letter !== 'R' && letter !== 'S' && letter !== 'I');
+}
+
 function titleLine(plan: ThreadPlan, width: number): Line {
   const t = plan.totals;
   const line: Segment[] = [{ text: 'Threads', bold: true }];
-  if (plan.note === null || t.processes > 0) {
-    line.push({ text: ` · ${t.processes} ${t.processes === 1 ? 'process' : 'processes'} · ${formatCount(t.threads)} threads: ` });
-    line.push(...stateSegments(t.states));
-  }
   const extras: Segment[][] = [];
+  if (plan.note === null || t.processes > 0) {
+    // Threads first seen this sample count in neither ran nor slept (they are the `+N new`);
+    // on the first sample there is no interval at all, only the letters.
+    const ran: Segment = { text: `${formatCount(t.activity.ran)} ran`, ...(t.activity.ran > 0 ? { color: 'green' } : {}) };
+    const summaries: Segment[][] =
+      t.activity.known === 0
+        ? [stateSegments(t.states)]
+        : [[ran, { text: `, ${formatCount(t.activity.known - t.activity.ran)} slept` }], [ran]];
+    const counts = [
+      ` · ${t.processes} ${t.processes === 1 ? 'process' : 'processes'} · ${formatCount(t.threads)} threads: `,
+      ` · ${t.processes} proc · ${formatCount(t.threads)} thr: `,
+    ];
+    // The first that fits; a narrow pane (50 columns beside the latency pane) drops the
+    // slept count (the rest of the threads), then takes the short words.
+    const candidates = counts.flatMap((c) => summaries.map((summary): Segment[] => [{ text: c }, ...summary]));
+    line.push(...(candidates.find((c) => displayWidth(`Threads${lineText(c)}`) <= width) ?? candidates[candidates.length - 1]));
+    if (t.activity.known > 0) {
+      const notable = notableStates(t.states);
+      if (notable.length > 0) extras.push([{ text: ' · ' }, ...stateSegments(notable)]);
+    }
+  }
   if (t.born > 0) extras.push([{ text: ' · ' }, { text: `+${t.born} new`, color: 'green' }]);
   if (t.died > 0) extras.push([{ text: ' · ' }, { text: `−${t.died} died`, color: 'red' }]);
   if (t.cpuPercent !== null) extras.push([{ text: ` · ${formatCpuPercent(t.cpuPercent)}% CPU`, dim: true }]);
@@ -448,8 +599,10 @@ function titleLine(plan: ThreadPlan, width: number): Line {
   return fitLine(line, width);
 }
 
-function headerLine(cols: ThreadColumns, width: number): Line {
-  const text = `${padEnd('PID/TID', cols.id)} ${padEnd('NAME', cols.name)} S ${padStart('%CPU', 5)}  RSS / WAIT`;
+function headerLine(cols: ThreadColumns, intervalMs: number, width: number): Line {
+  const last = intervalMs > 0 ? `LAST ${formatIntervalMs(intervalMs)}` : 'LAST';
+  const cpu = cols.cpu > 0 ? ` ${padStart('%CPU', cols.cpu)}` : '';
+  const text = `${padEnd('PID/TID', cols.id)} ${padEnd('NAME', cols.name)} S ${padEnd(last, cols.activity)}${cpu}  RSS / WAIT`;
   return fitLine([{ text, dim: true }], width);
 }
 
@@ -459,20 +612,18 @@ function processLine(p: ProcessView, cols: ThreadColumns, width: number): Line {
   // A companion's root says which group follows: `» nginx` (the server's own root has no mark).
   const indent = p.depth === 0 ? (p.group === undefined ? '' : '» ') : `${'  '.repeat(Math.min(p.depth, 4) - 1)}└ `;
   const name = indent + p.name;
-  // `7 thr: 1 R, 6 S`, or `7 thr 1R 6S`, or `7 thr`, whichever fits beside the name.
-  const full = `${p.threadCount} thr: ${lineText(stateSegments(p.states))}`;
-  const medium = `${p.threadCount} thr ${lineText(stateSegments(p.states, true))}`;
+  // Who ran is in the activity column; the name cell adds only the letters worth a look:
+  // `7 thr: 1 D`, or `7 thr 1D`, or `7 thr`, whichever fits beside the name.
+  const states = notableStates(p.states);
+  const counts = states.length === 0 ? [] : [[{ text: ': ' }, ...stateSegments(states)], [{ text: ' ' }, ...stateSegments(states, true)]];
   const short = `${p.threadCount} thr`;
   const nameWidth = displayWidth(name);
-  let nameCell: Segment[];
-  if (nameWidth + 2 + displayWidth(full) <= cols.name) {
-    nameCell = [{ text: indent, dim: true }, { text: p.name, bold: true }, { text: '  ' }, ...[{ text: `${p.threadCount} thr: ` }, ...stateSegments(p.states)]];
-  } else if (nameWidth + 2 + medium.length <= cols.name) {
-    nameCell = [{ text: indent, dim: true }, { text: p.name, bold: true }, { text: `  ${p.threadCount} thr ` }, ...stateSegments(p.states, true)];
-  } else if (nameWidth + 2 + short.length <= cols.name) {
-    nameCell = [{ text: indent, dim: true }, { text: p.name, bold: true }, { text: `  ${short}` }];
-  } else {
-    nameCell = [{ text: truncateEnd(name, cols.name), bold: true }];
+  let nameCell: Segment[] = [{ text: truncateEnd(name, cols.name), bold: true }];
+  for (const tail of [...counts, []]) {
+    const cell = [{ text: indent, dim: true }, { text: p.name, bold: true }, { text: `  ${short}` }, ...tail];
+    if (nameWidth + displayWidth(lineText(cell.slice(2))) > cols.name) continue;
+    nameCell = cell;
+    break;
   }
   const cellWidth = displayWidth(nameCell.map((s) => s.text).join(''));
   return fitLine(
@@ -482,7 +633,8 @@ function processLine(p: ProcessView, cols: ThreadColumns, width: number): Line {
       { text: ' ' },
       ...nameCell,
       { text: ' '.repeat(cols.name - cellWidth) + '   ' },
-      { text: padStart(formatCpuPercent(p.cpuPercent), 5) },
+      { text: padEnd(activityText(p.activity, false, ''), cols.activity), ...activityStyle(p.activity, '') },
+      ...(cols.cpu > 0 ? [{ text: ' ' }, { text: padStart(formatCpuPercent(p.cpuPercent), cols.cpu) }] : []),
       { text: '  ' },
       { text: formatRssBytes(p.rssBytes), dim: true },
     ],
@@ -520,8 +672,9 @@ function threadLine(e: ThreadEntry, cols: ThreadColumns, width: number): Line {
     { text: ' ' },
     { text: e.state, ...stateStyle(e.state) },
     { text: ' ' },
-    { text: padStart(formatCpuPercent(e.cpuPercent), 5), ...(running ? { color: 'green' } : {}) },
+    { text: padEnd(activityText(e.activity, !group, e.state), cols.activity), ...activityStyle(e.activity, e.state) },
   ];
+  if (cols.cpu > 0) line.push({ text: ' ' }, { text: padStart(formatCpuPercent(e.cpuPercent), cols.cpu), ...(running ? { color: 'green' } : {}) });
   if (last !== '' && cols.last > 0) line.push({ text: '  ' }, { text: last });
   if (symbol !== '') line.push({ text: ` ${symbol}`, dim: true });
   return fitLine(line, width);
@@ -550,7 +703,7 @@ export function threadPaneLines(plan: ThreadPlan, width: number, rows: number): 
     if (rows >= 2) lines.push(fitLine([{ text: plan.note, dim: true }], width));
     return lines;
   }
-  if (plan.showHeader) lines.push(headerLine(cols, width));
+  if (plan.showHeader) lines.push(headerLine(cols, plan.intervalMs, width));
   for (const p of plan.processes) {
     lines.push(processLine(p, cols, width));
     for (const e of p.entries) lines.push(threadLine(e, cols, width));

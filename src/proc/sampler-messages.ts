@@ -1,5 +1,5 @@
 import type { CompanionRoot } from './sampler.js';
-import type { Snapshot } from './types.js';
+import type { WireSnapshot } from './snapshot-wire.js';
 
 /** What the sampler worker is started with (workerData). */
 export interface SamplerWorkerData {
@@ -16,5 +16,5 @@ export type ToSampler = { readonly type: 'sample-now'; readonly id: number };
 /** Sampler worker → main thread. */
 export type FromSampler =
   /** requestIds: the sampleNow() calls this sample answers (empty for a scheduled one). */
-  | { readonly type: 'snapshot'; readonly snapshot: Snapshot; readonly requestIds: readonly number[] }
+  | { readonly type: 'snapshot'; readonly snapshot: WireSnapshot; readonly requestIds: readonly number[] }
   | { readonly type: 'error'; readonly message: string };

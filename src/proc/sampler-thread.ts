@@ -1,6 +1,7 @@
 import { startWorker } from '../util/worker.js';
 import type { FromSampler, SamplerWorkerData, ToSampler } from './sampler-messages.js';
 import type { CompanionRoot } from './sampler.js';
+import { decodeSnapshot } from './snapshot-wire.js';
 import type { Snapshot } from './types.js';
 
 export interface SamplerThreadOptions {
@@ -63,9 +64,10 @@ export function startSamplerThread(options: SamplerThreadOptions): SamplerThread
       options.onError(message.message);
       return;
     }
-    options.onSnapshot(message.snapshot);
+    const snapshot = decodeSnapshot(message.snapshot);
+    options.onSnapshot(snapshot);
     for (const id of message.requestIds) {
-      pending.get(id)?.resolve(message.snapshot);
+      pending.get(id)?.resolve(snapshot);
       pending.delete(id);
     }
   });
@@ -82,6 +84,8 @@ export function startSamplerThread(options: SamplerThreadOptions): SamplerThread
   }
 
   function stop(): Promise<void> {
+    // The /proc descriptors the sampler keeps open go with the worker: Node closes the fds a
+    // worker opened through fs when it exits (Worker option trackUnmanagedFds, on by default).
     stopping ??= (async () => {
       failPending('sampler stopped');
       await worker.terminate();

@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { parsePageSize } from './parse.js';
 import { createProcReader } from './reader.js';
 import { createSampler } from './sampler.js';
+import { encodeSnapshot } from './snapshot-wire.js';
 import type { FromSampler, SamplerWorkerData, ToSampler } from './sampler-messages.js';
 
 const data = workerData as SamplerWorkerData;
@@ -46,7 +47,7 @@ function post(message: FromSampler): void {
 
 function sampleAndPost(requestIds: readonly number[]): void {
   try {
-    post({ type: 'snapshot', snapshot: sampler.sample(), requestIds });
+    post({ type: 'snapshot', snapshot: encodeSnapshot(sampler.sample()), requestIds });
   } catch (error) {
     post({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   }

@@ -2,9 +2,14 @@ import type { ProcessSample, Snapshot, ThreadSample } from '../../src/proc/types
 import type { SparseHistogram } from '../../src/load/types.js';
 import type { SessionState, ThreadChange } from '../../src/session/state.js';
 
-/** A thread sample with quiet defaults. */
+/** The interval of the snapshots below, ms: a thread's ranMs is its cpuPercent of it. */
+const INTERVAL_MS = 250;
+
+/** A thread sample with quiet defaults; ranMs follows cpuPercent unless given. */
 export function thread(tid: number, over: Partial<ThreadSample> = {}): ThreadSample {
-  return { tid, name: 'node', state: 'S', cpuPercent: 0, ranMs: 0, lastCpu: 0, wchan: 'futex_wait_queue', waitLabel: 'futex', role: '', ...over };
+  const cpuPercent = over.cpuPercent === undefined ? 0 : over.cpuPercent;
+  const ranMs = cpuPercent === null ? null : (cpuPercent * INTERVAL_MS) / 100;
+  return { tid, name: 'node', state: 'S', cpuPercent, ranMs, lastCpu: 0, wchan: 'futex_wait_queue', waitLabel: 'futex', role: '', ...over };
 }
 
 /**
@@ -43,7 +48,7 @@ export function nodeProcess(pid: number, ppid: number, opts: { busy?: number; rs
 export function clusterSnapshot(tMs = 14_000): Snapshot {
   return {
     tMs,
-    intervalMs: 250,
+    intervalMs: INTERVAL_MS,
     costMs: 0.4,
     processes: [
       nodeProcess(4242, 4100, { busy: 8.1, rssMiB: 52.7 }),
@@ -168,5 +173,5 @@ export function gthreadWorkers(): ProcessSample[] {
 }
 
 export function snapshotOf(processes: readonly ProcessSample[], tMs = 10_000): Snapshot {
-  return { tMs, intervalMs: 250, costMs: 1, processes };
+  return { tMs, intervalMs: INTERVAL_MS, costMs: 1, processes };
 }

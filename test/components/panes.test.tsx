@@ -30,20 +30,35 @@ describe('ThreadPane', () => {
       />,
     );
     expect(lines).toEqual([
-      "Threads · 5 processes · 35 threads: 3 R, 32 S · +1 new · −2 died",
-      "PID/TID    NAME                       S  %CPU  RSS / WAIT",
-      " 4242      node  7 thr: 1 R, 6 S          8.5  52.7 MiB",
-      "   4242    node·main                  R   8.1  on cpu 0",
-      " 4250      └ node  7 thr: 1 R, 6 S       18.8  47.9 MiB",
-      "   4250    node·main                  R  18.4  on cpu 0",
-      " 4257      └ node  7 thr: 7 S             0.0  48.3 MiB",
-      "  +4262    node·V8 platform           S   0.0  futex wait",
-      " 4264      └ node  7 thr: 1 R, 6 S       21.6  48.1 MiB",
-      "   4264    node·main                  R  21.2  on cpu 0",
-      " 4271      └ node  7 thr: 7 S             3.9  47.6 MiB",
-      "   4271    node·main                  S   3.5  epoll wait",
+      "Threads · 5 processes · 35 threads: 8 ran, 27 slept · +1 new",
+      "PID/TID    NAME               S LAST 250ms   %CPU  RSS / WAIT",
+      " 4242      node  7 thr          2 ran 21ms    8.5  52.7 MiB",
+      "   4242    node·main          R ran 20ms      8.1  on cpu 0",
+      " 4250      └ node  7 thr        2 ran 47ms   18.8  47.9 MiB",
+      "   4250    node·main          R ran 46ms     18.4  on cpu 0",
+      " 4257      └ node  7 thr        slept         0.0  48.3 MiB",
+      "  +4262    node·V8 platform   S slept         0.0  futex wait",
+      " 4264      └ node  7 thr        2 ran 54ms   21.6  48.1 MiB",
+      "   4264    node·main          R ran 53ms     21.2  on cpu 0",
+      " 4271      └ node  7 thr        2 ran 9.8ms   3.9  47.6 MiB",
+      "   4271    node·main          S ran 8.8ms     3.5  epoll wait",
       "−2 died: 2× node·libuv pool (pid 4264)",
       "",
+    ]);
+  });
+
+  it('says what each thread did over the interval in 50 columns (beside the latency of a 100-column terminal)', () => {
+    const lines = frame(<ThreadPane snapshot={clusterSnapshot()} births={[]} deaths={[]} nowMs={14_200} widthColumns={50} rows={9} />);
+    expect(lines).toEqual([
+      'Threads · 5 processes · 35 threads: 8 ran',
+      'PID/TID    NAME          S LAST 250ms   RSS / WAIT',
+      ' 4242      node  7 thr     2 ran 21ms   52.7 MiB',
+      '   4242    node·main     R ran 20ms     on cpu 0',
+      ' 4250      └ node  7 thr   2 ran 47ms   47.9 MiB',
+      '   4250    node·main     R ran 46ms     on cpu 0',
+      ' 4257      └ node  7 thr   slept        48.3 MiB',
+      ' 4264      └ node  7 thr   2 ran 54ms   48.1 MiB',
+      ' 4271      └ node  7 thr   2 ran 9.8ms  47.6 MiB',
     ]);
   });
 

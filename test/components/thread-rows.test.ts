@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  activityText,
+  formatIntervalMs,
+  formatRanMs,
   groupThreads,
+  idleWord,
   orderProcesses,
   planThreadPane,
   stateSummary,
@@ -68,11 +72,12 @@ describe('labels and summaries', () => {
 
 describe('threadColumns', () => {
   it.each([
-    [50, { id: 10, name: 18, last: 11 }],
-    [60, { id: 10, name: 22, last: 17 }],
-    [64, { id: 10, name: 26, last: 17 }],
-    [80, { id: 10, name: 28, last: 31 }],
-    [200, { id: 10, name: 28, last: 48 }],
+    // Narrow: no %CPU (the activity says it in ms), names shrink before the wait column.
+    [50, { id: 10, name: 13, activity: 11, cpu: 0, last: 10 }],
+    [60, { id: 10, name: 18, activity: 11, cpu: 0, last: 15 }],
+    [64, { id: 10, name: 18, activity: 11, cpu: 5, last: 13 }],
+    [80, { id: 10, name: 28, activity: 11, cpu: 5, last: 19 }],
+    [200, { id: 10, name: 28, activity: 11, cpu: 5, last: 48 }],
   ])('at %d columns', (width, cols) => expect(threadColumns(width)).toEqual(cols));
 });
 
@@ -145,64 +150,64 @@ describe('groupThreads', () => {
 describe('planThreadPane', () => {
   it('fits the cluster (5 processes × 7 threads) in 16 rows, every process listed', () => {
     expect(paneText(clusterSnapshot(), 16, 60)).toEqual([
-      'Threads · 5 processes · 35 threads: 3 R, 32 S · 52.8% CPU',
-      'PID/TID    NAME                   S  %CPU  RSS / WAIT',
-      ' 4242      node  7 thr: 1 R, 6 S      8.5  52.7 MiB',
-      '   4242    node·main              R   8.1  on cpu 0',
-      '   4243    node·V8 delayed        S   0.0  epoll wait',
-      '           4× node·V8 platform    S   0.4  futex wait',
-      '   4248    node·inspector         S   0.0  futex',
-      ' 4250      └ node  7 thr 1R 6S       18.8  47.9 MiB',
-      '   4250    node·main              R  18.4  on cpu 0',
-      ' 4257      └ node  7 thr: 7 S         0.0  48.3 MiB',
-      ' 4264      └ node  7 thr 1R 6S       21.6  48.1 MiB',
-      '   4264    node·main              R  21.2  on cpu 0',
-      ' 4271      └ node  7 thr: 7 S         3.9  47.6 MiB',
-      '   4271    node·main              S   3.5  epoll wait',
+      "Threads · 5 processes · 35 threads: 8 ran, 27 slept",
+      "PID/TID    NAME               S LAST 250ms   RSS / WAIT",
+      " 4242      node  7 thr          2 ran 21ms   52.7 MiB",
+      "   4242    node·main          R ran 20ms     on cpu 0",
+      "   4243    node·V8 delayed    S slept        epoll wait",
+      "           4× V8 platform     S 1 ran 1.0ms  futex wait",
+      "   4248    node·inspector     S slept        futex",
+      " 4250      └ node  7 thr        2 ran 47ms   47.9 MiB",
+      "   4250    node·main          R ran 46ms     on cpu 0",
+      " 4257      └ node  7 thr        slept        48.3 MiB",
+      " 4264      └ node  7 thr        2 ran 54ms   48.1 MiB",
+      "   4264    node·main          R ran 53ms     on cpu 0",
+      " 4271      └ node  7 thr        2 ran 9.8ms  47.6 MiB",
+      "   4271    node·main          S ran 8.8ms    epoll wait",
     ]);
   });
 
   it('folds 1 process × 200 threads into a few rows', () => {
     expect(paneText(snapshotOf([threadExplosion()]), 16, 60)).toEqual([
-      'Threads · 1 process · 200 threads: 12 R, 188 S · 40.0% CPU',
-      'PID/TID    NAME                   S  %CPU  RSS / WAIT',
-      ' 5000      gunicorn  200 thr         40.0  80.0 MiB',
-      '   5000    gunicorn·main          S   0.0  epoll wait',
-      '           12× gunicorn           R  36.0',
-      '           124× gunicorn          S   0.0  futex wait',
-      '           63× gunicorn           S   0.0  socket read',
+      "Threads · 1 process · 200 threads: 12 ran, 188 slept",
+      "PID/TID    NAME               S LAST 250ms   RSS / WAIT",
+      " 5000      gunicorn  200 thr    12 ran 90ms  80.0 MiB",
+      "   5000    gunicorn·main      S slept        epoll wait",
+      "           12× gunicorn       R 12 ran 90ms",
+      "           124× gunicorn      S slept        futex wait",
+      "           63× gunicorn       S slept        socket read",
     ]);
   });
 
   it('fits 5 × 51 threads in 16 rows, giving the leftover rows to the first processes', () => {
     expect(paneText(snapshotOf(gthreadWorkers()), 16, 60)).toEqual([
-      'Threads · 5 processes · 255 threads: 255 S · 25.0% CPU',
-      'PID/TID    NAME                   S  %CPU  RSS / WAIT',
-      ' 7000      gunicorn  51 thr: 51 S     5.0  30.0 MiB',
-      '   7000    gunicorn·main          S   5.0  epoll wait',
-      '           45× gunicorn           S   0.0  futex wait',
-      '           5× gunicorn            S   0.0  socket read',
-      ' 7100      └ gunicorn  51 thr 51S     5.0  30.0 MiB',
-      '   7100    gunicorn·main          S   5.0  epoll wait',
-      '           45× gunicorn           S   0.0  futex wait',
-      '           5× gunicorn            S   0.0  socket read',
-      ' 7200      └ gunicorn  51 thr 51S     5.0  30.0 MiB',
-      '   7200    gunicorn·main          S   5.0  epoll wait',
-      ' 7300      └ gunicorn  51 thr 51S     5.0  30.0 MiB',
-      '   7300    gunicorn·main          S   5.0  epoll wait',
-      ' 7400      └ gunicorn  51 thr 51S     5.0  30.0 MiB',
-      '   7400    gunicorn·main          S   5.0  epoll wait',
+      "Threads · 5 processes · 255 threads: 5 ran, 250 slept",
+      "PID/TID    NAME               S LAST 250ms   RSS / WAIT",
+      " 7000      gunicorn  51 thr     1 ran 13ms   30.0 MiB",
+      "   7000    gunicorn·main      S ran 13ms     epoll wait",
+      "           45× gunicorn       S slept        futex wait",
+      "           5× gunicorn        S slept        socket read",
+      " 7100      └ gunicorn  51 thr   1 ran 13ms   30.0 MiB",
+      "   7100    gunicorn·main      S ran 13ms     epoll wait",
+      "           45× gunicorn       S slept        futex wait",
+      "           5× gunicorn        S slept        socket read",
+      " 7200      └ gunicorn  51 thr   1 ran 13ms   30.0 MiB",
+      "   7200    gunicorn·main      S ran 13ms     epoll wait",
+      " 7300      └ gunicorn  51 thr   1 ran 13ms   30.0 MiB",
+      "   7300    gunicorn·main      S ran 13ms     epoll wait",
+      " 7400      └ gunicorn  51 thr   1 ran 13ms   30.0 MiB",
+      "   7400    gunicorn·main      S ran 13ms     epoll wait",
     ]);
   });
 
   it('lists the first processes and says how many more when their rows alone do not fit', () => {
     expect(paneText(clusterSnapshot(), 6, 60)).toEqual([
-      'Threads · 5 processes · 35 threads: 3 R, 32 S · 52.8% CPU',
-      'PID/TID    NAME                   S  %CPU  RSS / WAIT',
-      ' 4242      node  7 thr: 1 R, 6 S      8.5  52.7 MiB',
-      ' 4250      └ node  7 thr 1R 6S       18.8  47.9 MiB',
-      ' 4257      └ node  7 thr: 7 S         0.0  48.3 MiB',
-      '… 2 more processes (14 threads)',
+      "Threads · 5 processes · 35 threads: 8 ran, 27 slept",
+      "PID/TID    NAME               S LAST 250ms   RSS / WAIT",
+      " 4242      node  7 thr          2 ran 21ms   52.7 MiB",
+      " 4250      └ node  7 thr        2 ran 47ms   47.9 MiB",
+      " 4257      └ node  7 thr        slept        48.3 MiB",
+      "… 2 more processes (14 threads)",
     ]);
   });
 
@@ -210,30 +215,30 @@ describe('planThreadPane', () => {
     const births = [change(5000, 5170, 9_000), change(5000, 5171, 9_500), change(5000, 5017, 9_500), change(5000, 5100, 7_000)];
     const deaths = [change(5000, 5300, 9_800, 'x'), change(5000, 5301, 9_800, 'x'), change(4999, 4999, 9_900), change(1, 2, 5_000)];
     expect(paneText(snapshotOf([threadExplosion()]), 12, 60, { births, deaths })).toEqual([
-      'Threads · 1 process · 200 threads: 12 R, 188 S · +3 new',
-      'PID/TID    NAME                   S  %CPU  RSS / WAIT',
-      ' 5000      gunicorn  200 thr         40.0  80.0 MiB',
-      '   5000    gunicorn·main          S   0.0  epoll wait',
-      '  +1       12× gunicorn           R  36.0',
-      '  +2       124× gunicorn          S   0.0  futex wait',
-      '           63× gunicorn           S   0.0  socket read',
-      '−3 died: 2× node·x (pid 5000), node (pid 4999)',
+      "Threads · 1 process · 200 threads: 12 ran, 188 slept",
+      "PID/TID    NAME               S LAST 250ms   RSS / WAIT",
+      " 5000      gunicorn  200 thr    12 ran 90ms  80.0 MiB",
+      "   5000    gunicorn·main      S slept        epoll wait",
+      "  +1       12× gunicorn       R 12 ran 90ms",
+      "  +2       124× gunicorn      S slept        futex wait",
+      "           63× gunicorn       S slept        socket read",
+      "−3 died: 2× node·x (pid 5000), node (pid 4999)",
     ]);
   });
 
   it('shows every thread when there is room, a new one with its + and tid', () => {
     const lines = paneText(snapshotOf([nodeProcess(4242, 1)]), 12, 80, { births: [change(4242, 4247, 9_900)] });
     expect(lines).toEqual([
-      'Threads · 1 process · 7 threads: 7 S · +1 new · 0.0% CPU',
-      'PID/TID    NAME                         S  %CPU  RSS / WAIT',
-      ' 4242      node  7 thr: 7 S                 0.0  48.2 MiB',
-      '   4242    node·main                    S   0.0  epoll wait',
-      '   4243    node·V8 delayed              S   0.0  epoll wait',
-      '   4244    node·V8 platform             S   0.0  futex wait',
-      '   4245    node·V8 platform             S   0.0  futex wait',
-      '   4246    node·V8 platform             S   0.0  futex wait',
-      '  +4247    node·V8 platform             S   0.0  futex wait',
-      '   4248    node·inspector               S   0.0  futex',
+      "Threads · 1 process · 7 threads: 0 ran, 7 slept · +1 new · 0.0% CPU",
+      "PID/TID    NAME                         S LAST 250ms   %CPU  RSS / WAIT",
+      " 4242      node  7 thr                    slept         0.0  48.2 MiB",
+      "   4242    node·main                    S slept         0.0  epoll wait",
+      "   4243    node·V8 delayed              S slept         0.0  epoll wait",
+      "   4244    node·V8 platform             S slept         0.0  futex wait",
+      "   4245    node·V8 platform             S slept         0.0  futex wait",
+      "   4246    node·V8 platform             S slept         0.0  futex wait",
+      "  +4247    node·V8 platform             S slept         0.0  futex wait",
+      "   4248    node·inspector               S slept         0.0  futex",
     ]);
   });
 
@@ -247,7 +252,7 @@ describe('planThreadPane', () => {
     evil.threads = evil.threads.map((t) => ({ ...t, name: '\x1b[31mred', waitLabel: 'wait\x1b[H' }));
     const text = paneText(snapshotOf([evil]), 12, 80).join('\n');
     expect(text).not.toMatch(/\x1b/);
-    expect(text).toContain(' 4242      x  7 thr: 7 S');
+    expect(text).toContain(' 4242      x  7 thr ');
   });
 
   it.each([
@@ -275,5 +280,100 @@ describe('planThreadPane', () => {
   it('uses more detail as rows grow', () => {
     const details = [8, 12, 16, 20, 24, 40, 42].map((rows) => planThreadPane({ snapshot: clusterSnapshot(), births: [], deaths: [], nowMs: 0 }, rows).detail);
     expect(details).toEqual(['processes', 'busy', 'busy', 'busy', 'busy', 'grouped', 'all']);
+  });
+});
+
+describe('what a thread did over the interval', () => {
+  it.each([
+    [0, '<1µs'],
+    [0.0004, '<1µs'],
+    [0.04, '40µs'],
+    [0.9994, '999µs'],
+    [0.9996, '1.0ms'],
+    [9.94, '9.9ms'],
+    [9.96, '10ms'],
+    [37.4, '37ms'],
+    [999.4, '999ms'],
+    [999.6, '1.0s'],
+    [12_345, '12s'],
+  ])('formatRanMs(%d) = %s', (ms, text) => expect(formatRanMs(ms)).toBe(text));
+
+  it('formatRanMs(ms, whole) drops the decimal of milliseconds', () => {
+    expect([formatRanMs(9.94, true), formatRanMs(1.2, true), formatRanMs(0.5, true)]).toEqual(['10ms', '1ms', '500µs']);
+  });
+
+  it.each([
+    ['S', 'slept'],
+    ['I', 'slept'],
+    ['', 'slept'],
+    ['D', 'blocked'],
+    ['R', 'queued'],
+    ['T', 'stopped'],
+    ['Z', 'exited'],
+  ])('a thread in %j that did not run %s', (state, word) => expect(idleWord(state)).toBe(word));
+
+  it.each<[string, { known: number; ran: number; ranMs: number }, boolean, string, string]>([
+    ['first sight', { known: 0, ran: 0, ranMs: 0 }, true, 'S', '—'],
+    ['slept', { known: 1, ran: 0, ranMs: 0 }, true, 'S', 'slept'],
+    ['ran', { known: 1, ran: 1, ranMs: 37.4 }, true, 'S', 'ran 37ms'],
+    ['ran a little', { known: 1, ran: 1, ranMs: 0.012 }, true, 'S', 'ran 12µs'],
+    ['a group, some ran', { known: 4, ran: 3, ranMs: 9.2 }, false, 'S', '3 ran 9.2ms'],
+    ['a group, the ms rounded to fit', { known: 40, ran: 12, ranMs: 9.2 }, false, 'S', '12 ran 9ms'],
+    ['a group, no room for the ms', { known: 200, ran: 123, ranMs: 480 }, false, 'R', '123 ran'],
+    ['a group in D', { known: 2, ran: 0, ranMs: 0 }, false, 'D', 'blocked'],
+  ])('%s: %j → %s', (_name, activity, single, state, text) => expect(activityText(activity, single, state)).toBe(text));
+
+  it.each([
+    [250.4, '250ms'],
+    [247, '250ms'],
+    [100, '100ms'],
+    [996, '1.0s'],
+    [2_500, '2.5s'],
+    [12_000, '12s'],
+  ])('the header says the interval %d as %s', (ms, text) => expect(formatIntervalMs(ms)).toBe(text));
+
+  it('counts in the title the threads that ran, not the letters: all read S, five ran', () => {
+    const threads = Array.from({ length: 21 }, (_, k) => thread(100 + k, { name: 'python3', ...(k % 4 === 1 ? { ranMs: 2 + k, cpuPercent: (2 + k) / 2.5 } : {}) }));
+    const p: ProcessSample = { ...nodeProcess(100, 1), name: 'python3', threads, cpuPercent: 22 };
+    expect(threads.every((t) => t.state === 'S')).toBe(true);
+    // Folded alike (same name, state and wait), the group still says that 5 of its 21 ran.
+    expect(paneText(snapshotOf([p]), 8, 80)).toEqual([
+      'Threads · 1 process · 21 threads: 5 ran, 16 slept · 22.0% CPU',
+      'PID/TID    NAME                         S LAST 250ms   %CPU  RSS / WAIT',
+      ' 100       python3  21 thr                5 ran 55ms   22.0  48.2 MiB',
+      '           21× python3                  S 5 ran 55ms   22.0  futex',
+    ]);
+  });
+
+  it('says the letters on the first sample, when no thread has an interval yet', () => {
+    const first = { ...nodeProcess(4242, 1), cpuPercent: null };
+    first.threads = first.threads.map((t) => ({ ...t, cpuPercent: null, ranMs: null }));
+    const lines = paneText({ ...snapshotOf([first]), intervalMs: 0 }, 12, 80);
+    expect(lines.slice(0, 4)).toEqual([
+      'Threads · 1 process · 7 threads: 7 S',
+      'PID/TID    NAME                         S LAST         %CPU  RSS / WAIT',
+      ' 4242      node  7 thr                    —               –  48.2 MiB',
+      '   4242    node·main                    S —               –  epoll wait',
+    ]);
+  });
+
+  it('names what did not run by its state, and adds the letters worth a look to the title and the process', () => {
+    const idle = nodeProcess(4242, 1);
+    const p: ProcessSample = {
+      ...idle,
+      threads: idle.threads.map((t, k) =>
+        k === 2 ? { ...t, state: 'D', wchan: 'folio_wait_bit_common', waitLabel: 'disk I/O' } : k === 3 ? { ...t, state: 'R', wchan: '', waitLabel: '' } : t,
+      ),
+    };
+    const lines = paneText(snapshotOf([p]), 12, 80);
+    expect(lines[0]).toBe('Threads · 1 process · 7 threads: 0 ran, 7 slept · 1 D · 0.0% CPU');
+    expect(lines[2]).toBe(' 4242      node  7 thr: 1 D               slept         0.0  48.2 MiB');
+    expect(lines[5]).toBe('   4244    node·V8 platform             D blocked       0.0  disk I/O');
+    expect(lines[6]).toBe('   4245    node·V8 platform             R queued        0.0  on cpu 0');
+  });
+
+  it('keeps the title in a 50-column pane: the slept count goes first, then the long words', () => {
+    expect(paneText(clusterSnapshot(), 3, 50)[0]).toBe('Threads · 5 processes · 35 threads: 8 ran');
+    expect(paneText(snapshotOf([threadExplosion()]), 3, 40)[0]).toBe('Threads · 1 proc · 200 thr: 12 ran');
   });
 });

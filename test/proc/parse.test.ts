@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   parseCmdline,
+  parseOpenFilesLimit,
   parsePageSize,
   parseSchedstat,
   parseStat,
@@ -88,6 +89,18 @@ describe('parseSchedstat', () => {
   it.each([[''], ['429812384'], ['429812384 231537242'], ['a b c'], ['-1 0 0'], ['1 2 3 4']])('%j → null', (text) => {
     expect(parseSchedstat(text)).toBeNull();
   });
+});
+
+describe('parseOpenFilesLimit', () => {
+  const limits = (row: string) =>
+    `Limit                     Soft Limit           Hard Limit           Units     \nMax processes             7651                 7651                 processes \n${row}\nMax locked memory         8388608              8388608              bytes     \n`;
+  it.each([
+    [limits('Max open files            20000                20000                files     '), 20000],
+    [limits('Max open files            1024                 1048576              files     '), 1024],
+    [limits('Max open files            unlimited            unlimited            files     '), Infinity],
+    [limits('Max open fils             1024                 1048576              files     '), null],
+    ['', null],
+  ])('%#: the soft limit', (text, soft) => expect(parseOpenFilesLimit(text)).toBe(soft));
 });
 
 describe('parseStatm', () => {

@@ -19,6 +19,9 @@ let lines: AsyncIterator<string>;
 let info: { pid: number; child: number };
 let sampler: SamplerThread;
 const snapshots: Snapshot[] = [];
+/** Descriptors of this process before the sampler thread started (it keeps /proc files open). */
+let fdsBefore = 0;
+const openFds = (): number => readdirSync('/proc/self/fd').length;
 const errors: string[] = [];
 const sessionStartMs = performance.timeOrigin + performance.now();
 const sessionNowMs = (): number => performance.timeOrigin + performance.now() - sessionStartMs;
@@ -46,6 +49,7 @@ beforeAll(async () => {
   info = JSON.parse(await nextLine()) as { pid: number; child: number };
   // The idle thread set of node 20 appears within a few ms of start; wait for it to settle.
   for (let i = 0; i < 50 && tasks(info.pid).length < 7; i++) await new Promise((r) => setTimeout(r, 20));
+  fdsBefore = openFds();
   sampler = startSamplerThread({
     rootPid: info.pid,
     intervalMs: 100,
@@ -140,5 +144,7 @@ describe('startSamplerThread on a real node process', () => {
     expect(snapshots.length).toBe(count);
     await expect(sampler.sampleNow()).rejects.toThrow('sampler stopped');
     expect(errors).toEqual([]);
+    // The sampler's kept /proc descriptors went with the worker (Node's trackUnmanagedFds).
+    expect(openFds()).toBe(fdsBefore);
   });
 });

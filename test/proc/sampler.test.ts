@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ProcReader } from '../../src/proc/reader.js';
+import { openByPath, type ProcReader } from '../../src/proc/reader.js';
 import { createSampler } from '../../src/proc/sampler.js';
 import type { ProcessSample, Snapshot } from '../../src/proc/types.js';
 
@@ -45,6 +45,22 @@ function fixtureReader(first: Recording) {
   return {
     reader,
     reads,
+    /** The same reader with openFile(): files read by path, each open one counted until closed. */
+    withFiles() {
+      const open = new Set<string>();
+      const released: string[] = [];
+      let opened = 0;
+      const files: ProcReader = {
+        ...reader,
+        openFile(path) {
+          const file = openByPath(reader, path);
+          const id = `${path}#${opened++}`;
+          open.add(id);
+          return { read: () => file.read(), release: () => released.push(path), close: () => open.delete(id) };
+        },
+      };
+      return { reader: files, open, released };
+    },
     show(next: Recording) {
       current = next;
       reads.length = 0;
@@ -59,6 +75,26 @@ function edit(recording: Recording, files: Record<string, string | null>, dirs: 
 
 const statOf = (r: Recording, pid: number, tid: number): string => r.files[`/proc/${pid}/task/${tid}/stat`] as string;
 const withState = (stat: string, state: string): string => stat.replace(/\) [A-Z] /, `) ${state} `);
+
+/**
+ * The schedstat of a thread that ran `ms` more than in r and was switched in once more. The
+ * sampler reads stat and wchan only when schedstat moved, so an edit that makes a thread run,
+ * sleep or exit moves its schedstat too, as the kernel would: a thread must run to change state.
+ */
+const ranMore = (r: Recording, pid: number, tid: number, ms = 1): string => {
+  const [run, wait, count] = (r.files[`/proc/${pid}/task/${tid}/schedstat`] as string).trim().split(' ').map(Number);
+  return `${run + ms * 1e6} ${wait} ${count + 1}\n`;
+};
+
+/** The edits of a thread that turned into state `state` since r (it ran to get there). */
+const turned = (r: Recording, pid: number, tid: number, state: string): Record<string, string> => ({
+  [`/proc/${pid}/task/${tid}/stat`]: withState(statOf(r, pid, tid), state),
+  [`/proc/${pid}/task/${tid}/schedstat`]: ranMore(r, pid, tid),
+});
+
+/** Every file of a thread gone (it exited and was reaped). */
+const goneThread = (pid: number, tid: number): Record<string, null> =>
+  Object.fromEntries(['stat', 'schedstat', 'wchan', 'syscall', 'statm'].map((f) => [`/proc/${pid}/task/${tid}/${f}`, null]));
 
 /** A sampler over the fixture with the recorded clock replayed (each sample reads it twice). */
 function fixtureSampler(first: Recording = T1) {
@@ -206,31 +242,27 @@ describe('sampler: things that vanish and change', () => {
     expect(thread.cpuPercent).toBeCloseTo((330 / (631.694 - 0.318)) * 100, 9);
   });
 
-  it('skips a thread listed in task/ that is gone when its stat is read', () => {
+  it('skips a thread listed in task/ that is gone when it is read', () => {
     const fx = fixtureSampler();
     fx.sampler.sample();
-    fx.show(edit(T2, { [`/proc/${WORKER2}/task/19387/stat`]: null }));
+    fx.show(edit(T2, goneThread(WORKER2, 19387)));
     const worker2 = proc(fx.sampler.sample(), WORKER2);
     expect(worker2.threads.length).toBe(10);
     expect(column(worker2, 'tid')).not.toContain(19387);
   });
 
-  it('skips a process whose task/ vanished after the scan', () => {
+  it('skips a process that vanished after the scan read its stat', () => {
     const fx = fixtureSampler();
     fx.sampler.sample();
-    fx.show(edit(T2, {}, { [`/proc/${WORKER2}/task`]: null }));
+    const gone = Object.fromEntries(Object.keys(T2.files).filter((path) => path.startsWith(`/proc/${WORKER2}/`) && path !== `/proc/${WORKER2}/stat`).map((path) => [path, null]));
+    fx.show(edit(T2, gone, { [`/proc/${WORKER2}/task`]: null }));
     expect(fx.sampler.sample().processes.map((p) => p.pid)).toEqual([PRIMARY, HELPER, WORKER1, LEADER]);
   });
 
   it('counts a zombie thread as dead and a process with only zombies as gone', () => {
     const fx = fixtureSampler();
     fx.sampler.sample();
-    fx.show(
-      edit(T2, {
-        [`/proc/${WORKER1}/task/19383/stat`]: withState(statOf(T2, WORKER1, 19383), 'Z'),
-        [`/proc/${LEADER}/task/19367/stat`]: withState(statOf(T2, LEADER, 19367), 'Z'),
-      }),
-    );
+    fx.show(edit(T2, { ...turned(T2, WORKER1, 19383, 'Z'), ...turned(T2, LEADER, 19367, 'Z') }));
     const s = fx.sampler.sample();
     expect(proc(s, WORKER1).threads.length).toBe(10);
     expect(s.processes.map((p) => p.pid)).not.toContain(LEADER);
@@ -247,7 +279,7 @@ describe('sampler: things that vanish and change', () => {
 
   it('labels a node thread first seen running once it is seen waiting, then keeps the label while it runs', () => {
     const pool = [19384, 19385, 19386, 19387];
-    const busy = (r: Recording) => Object.fromEntries(pool.map((tid) => [`/proc/${WORKER2}/task/${tid}/stat`, withState(statOf(r, WORKER2, tid), 'R')]));
+    const busy = (r: Recording) => Object.assign({}, ...pool.map((tid) => turned(r, WORKER2, tid, 'R'))) as Record<string, string>;
     const fx = fixtureSampler(edit(T1, busy(T1)));
     expect(column(proc(fx.sampler.sample(), WORKER2), 'role').slice(7)).toEqual(['', '', '', '']);
     // t2 has no syscall files (the live sampler did not need them): give the t1 ones.
@@ -328,9 +360,7 @@ describe('sampler: the root', () => {
   it('treats a zombie root as gone', () => {
     const fx = fixtureSampler();
     fx.sampler.sample();
-    const files = Object.fromEntries(
-      (T2.dirs[`/proc/${PRIMARY}/task`] ?? []).map((tid) => [`/proc/${PRIMARY}/task/${tid}/stat`, withState(statOf(T2, PRIMARY, Number(tid)), 'Z')]),
-    );
+    const files = Object.assign({}, ...(T2.dirs[`/proc/${PRIMARY}/task`] ?? []).map((tid) => turned(T2, PRIMARY, Number(tid), 'Z'))) as Record<string, string>;
     fx.show(edit(T2, files));
     expect(fx.sampler.sample().processes).toEqual([]);
   });
@@ -346,5 +376,119 @@ describe('sampler: the root', () => {
   it('gives no processes when the root never existed', () => {
     const fx = fixtureSampler(edit(T1, {}, { '/proc': listing(T1, PRIMARY) }));
     expect(fx.sampler.sample().processes).toEqual([]);
+  });
+});
+
+describe('sampler: reading only what a sample needs', () => {
+  const again = (r: Recording): Recording => edit(r, {}); // the same instant read twice: nothing moved
+
+  it('reads neither stat nor wchan of a thread whose schedstat stood still, and keeps what they said', () => {
+    const fx = fixtureSampler(T2);
+    fx.sampler.sample();
+    // 19373 (V8 delayed of worker 1) is idle: its stat now says R, but its schedstat did not move.
+    fx.show(edit(T2, { [`/proc/${WORKER1}/task/19373/stat`]: withState(statOf(T2, WORKER1, 19373), 'R') }));
+    const thread = proc(fx.sampler.sample(), WORKER1).threads.find((t) => t.tid === 19373);
+    expect(thread).toMatchObject({ state: 'S', waitLabel: 'epoll wait', ranMs: 0, cpuPercent: 0, role: 'V8 delayed' });
+    expect(fx.reads.filter((path) => path.startsWith(`/proc/${WORKER1}/task/19373/`))).toEqual([`/proc/${WORKER1}/task/19373/schedstat`]);
+  });
+
+  it('reads stat and wchan again once schedstat moved, whichever of its three numbers moved', () => {
+    for (const moved of ['1117430 278140 1\n', '117430 278141 1\n', '117430 278140 2\n']) {
+      const fx = fixtureSampler(T2);
+      fx.sampler.sample();
+      const path = `/proc/${LEADER}/task/19367/`;
+      fx.show(edit(T2, { [`${path}schedstat`]: moved, [`${path}stat`]: withState(statOf(T2, LEADER, 19367), 'D'), [`${path}wchan`]: 'folio_wait_bit_common' }));
+      const thread = proc(fx.sampler.sample(), LEADER).threads[0];
+      expect([thread.state, thread.waitLabel, thread.ranMs]).toEqual(['D', 'disk I/O', moved.startsWith('1117430') ? 1 : 0]);
+    }
+  });
+
+  it('gives an idle thread the same record again, and a new one once it ran', () => {
+    const fx = fixtureSampler(T2);
+    fx.sampler.sample();
+    fx.show(again(T2));
+    const second = proc(fx.sampler.sample(), WORKER1).threads;
+    const third = proc(fx.sampler.sample(), WORKER1).threads;
+    expect(third[1]).toBe(second[1]);
+    fx.show(edit(T2, { [`/proc/${WORKER1}/task/19373/schedstat`]: ranMore(T2, WORKER1, 19373, 2) }));
+    const fourth = proc(fx.sampler.sample(), WORKER1).threads;
+    expect(fourth[1]).not.toBe(third[1]);
+    expect(fourth[1].ranMs).toBe(2);
+  });
+
+  it('lists task/ only when the thread count changed or a known thread is gone', () => {
+    const fx = fixtureSampler(T2);
+    fx.sampler.sample();
+    fx.show(again(T2));
+    fx.sampler.sample();
+    // Only the leader whose main thread is a zombie: its stat counts 2 threads, 1 lives.
+    expect(fx.reads.filter((path) => path.endsWith('/task/'))).toEqual([`/proc/${LEADER}/task/`]);
+    // A thread of worker 1 exits and another is born: the count stands, but the dead one says so.
+    const listing = [...(T2.dirs[`/proc/${WORKER1}/task`] ?? []).filter((tid) => tid !== '19383'), '19399'];
+    const born = Object.fromEntries(['stat', 'schedstat', 'wchan'].map((f) => [`/proc/${WORKER1}/task/19399/${f}`, T2.files[`/proc/${WORKER1}/task/19383/${f}`] ?? null]));
+    fx.show(edit(T2, { ...goneThread(WORKER1, 19383), ...born }, { [`/proc/${WORKER1}/task`]: listing }));
+    const worker1 = proc(fx.sampler.sample(), WORKER1);
+    expect(fx.reads).toContain(`/proc/${WORKER1}/task/`);
+    expect(column(worker1, 'tid').slice(-2)).toEqual([19382, 19399]);
+    expect(worker1.threads.at(-1)?.cpuPercent).toBeNull(); // first sight
+  });
+
+  it('reads the stat of pids outside the tree only when new, and all of them every 10 samples', () => {
+    const fx = fixtureSampler(T2);
+    const readsOfPid1: number[] = [];
+    for (let k = 1; k <= 21; k++) {
+      fx.sampler.sample();
+      if (fx.reads.includes('/proc/1/stat')) readsOfPid1.push(k);
+      fx.show(again(T2));
+    }
+    expect(readsOfPid1).toEqual([1, 11, 21]);
+  });
+
+  it('finds a child born to the tree under a new pid at once', () => {
+    const fx = fixtureSampler(T2);
+    fx.sampler.sample();
+    // A copy of the sleeper as a new child of worker 2, pid 19400 (not seen before).
+    const stat = (T1.files[`/proc/${SLEEPER}/stat`] as string).replace(`${SLEEPER} (sleep) S ${HELPER} `, `19400 (sleep) S ${WORKER2} `);
+    const files: Record<string, string | null> = { '/proc/19400/stat': stat };
+    for (const [path, text] of Object.entries(T1.files)) if (path.startsWith(`/proc/${SLEEPER}/`) && path !== `/proc/${SLEEPER}/stat`) files[path.replace(`/proc/${SLEEPER}/`, '/proc/19400/').replace(`/task/${SLEEPER}/`, '/task/19400/')] = text;
+    fx.show(edit(T2, files, { '/proc': [...(T2.dirs['/proc'] ?? []), '19400'], '/proc/19400/task': ['19400'] }));
+    const s = fx.sampler.sample();
+    expect(proc(s, 19400)).toMatchObject({ ppid: WORKER2, name: 'sleep', cmdline: ['/bin/sleep', '1000'] });
+  });
+
+  it('lets go of the stat and wchan descriptors of a thread idle for 20 samples, once', () => {
+    const fx = fixtureSampler(T2);
+    const { reader, released } = fx.withFiles();
+    const sampler = createSampler({ rootPid: PRIMARY, reader, nowMs: () => 0 });
+    const idle = `/proc/${WORKER1}/task/19373/`;
+    for (let k = 1; k <= 20; k++) {
+      sampler.sample();
+      fx.show(again(T2));
+    }
+    expect(released).toEqual([]); // 19 idle samples after the first
+    sampler.sample();
+    expect(released.filter((path) => path.startsWith(idle))).toEqual([`${idle}stat`, `${idle}wchan`]);
+    for (let k = 0; k < 20; k++) sampler.sample();
+    expect(released.filter((path) => path.startsWith(idle))).toHaveLength(2);
+  });
+
+  it('closes every file it opened once the tree is gone, and on close()', () => {
+    const fx = fixtureSampler(T1);
+    const { reader, open } = fx.withFiles();
+    const clock = [...meta.clockMs];
+    const sampler = createSampler({ rootPid: PRIMARY, reader, nowMs: () => clock.shift() ?? 10_000 });
+    sampler.sample();
+    fx.show(T2);
+    sampler.sample();
+    expect(open.size).toBeGreaterThan(100); // per thread schedstat, stat (+ wchan asleep); per process stat, statm, cmdline
+    const dead = T2.dirs[`/proc/${WORKER2}/task`] ?? [];
+    fx.show(edit(T2, Object.assign({}, ...dead.map((tid) => goneThread(WORKER2, Number(tid)))) as Record<string, null>, { '/proc': (T2.dirs['/proc'] ?? []).filter((n) => n !== String(WORKER2)) }));
+    sampler.sample();
+    expect([...open].filter((id) => id.startsWith(`/proc/${WORKER2}/`))).toEqual([]);
+    fx.show(edit(T2, {}, { '/proc': (T2.dirs['/proc'] ?? []).filter((n) => n !== String(PRIMARY)) }));
+    expect(sampler.sample().processes).toEqual([]);
+    expect([...open].filter((id) => id.startsWith(`/proc/${PRIMARY}/`))).toEqual([]);
+    sampler.close();
+    expect([...open]).toEqual([]);
   });
 });
