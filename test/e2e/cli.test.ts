@@ -24,7 +24,7 @@ describe('watchload --help', () => {
 
 describe('bad input', () => {
   it.each([
-    [['--model', 'nope'], /^watchload: unknown model 'nope' \(valid: cluster, single, flask-dev, flask-threaded, gunicorn, gunicorn-gevent, gevent, uwsgi, uwsgi-gevent\)/],
+    [['--model', 'nope'], /^watchload: unknown model 'nope' \(valid: cluster, single, worker-pool, thread-per-request, libuv-pool, blocking, flask-dev, flask-threaded, gunicorn, gunicorn-gevent, gevent, uwsgi, uwsgi-gevent\)/],
     [['-c', 'abc'], /^watchload: option '-c, --connections <n>' argument 'abc' is invalid/],
     [['-c', '0'], /expected a whole number from 1 to 10000/],
     [['--delay', '-1'], /expected seconds from 0 to 600/],

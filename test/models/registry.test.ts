@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { allModels, findModel, modelNames, type LaunchContext } from '../../src/models/registry.js';
 import { serversDir } from '../../src/models/python.js';
+import { packageRoot } from '../../src/util/package-root.js';
 import { parseCli } from '../../src/cli-options.js';
 import { UsageError } from '../../src/util/errors.js';
 
@@ -34,11 +35,49 @@ describe('the Python models start the tutorial\'s commands, on Debian\'s binarie
   });
 
   it('every model has a name, a summary and a shape; Python ones say what they need', () => {
-    expect(modelNames()).toEqual(['cluster', 'single', 'flask-dev', 'flask-threaded', 'gunicorn', 'gunicorn-gevent', 'gevent', 'uwsgi', 'uwsgi-gevent']);
+    expect(modelNames()).toEqual(['cluster', 'single', 'worker-pool', 'thread-per-request', 'libuv-pool', 'blocking', 'flask-dev', 'flask-threaded', 'gunicorn', 'gunicorn-gevent', 'gevent', 'uwsgi', 'uwsgi-gevent']);
     for (const model of allModels()) {
       expect(model.summary).not.toBe('');
       if (model.family === 'python') expect(model.needs?.length).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('the Node models run a .cjs server of servers/ with this Node, --threads where they have it', () => {
+  const script = (name: string) => `${packageRoot()}/src/models/servers/${name}`;
+  const tail = ['--host', '127.0.0.1', '--port', '4321', '--upstream', 'http://127.0.0.1:9999/'];
+
+  it.each<[string, Partial<LaunchContext>, string[]]>([
+    ['cluster', {}, ['node-cluster.cjs', '--workers', '4']],
+    ['single', {}, ['node-single.cjs']],
+    ['worker-pool', {}, ['node-worker-pool.cjs', '--threads', '4']],
+    ['worker-pool', { threads: 16 }, ['node-worker-pool.cjs', '--threads', '16']],
+    ['thread-per-request', {}, ['node-thread-per-request.cjs']],
+    // --threads is UV_THREADPOOL_SIZE: the script sets it before libuv's pool starts, so the
+    // command line shown says it and the env is left alone.
+    ['libuv-pool', {}, ['node-libuv-pool.cjs', '--threads', '4']],
+    ['libuv-pool', { threads: 2 }, ['node-libuv-pool.cjs', '--threads', '2']],
+    ['blocking', {}, ['node-blocking.cjs']],
+  ])('%s %j', (name, extra, [file, ...args]) => {
+    const launch = findModel(name)!.launch(context(name, extra));
+    expect(launch.argv).toEqual([process.execPath, script(file), ...args, ...tail]);
+    expect(launch.env).toEqual({});
+    expect(launch.cwd).toBe(packageRoot());
+    expect(launch.stopSignal).toBe('SIGTERM');
+  });
+
+  it.each([
+    ['worker-pool', { workers: null, threads: 4 }],
+    ['thread-per-request', { workers: null, threads: null }],
+    ['libuv-pool', { workers: null, threads: 4 }],
+    ['blocking', { workers: null, threads: null }],
+  ])('%s defaults to %j and needs nothing but Node', (name, defaults) => {
+    const model = findModel(name)!;
+    expect(model.family).toBe('node');
+    expect(model.defaults).toMatchObject(defaults);
+    expect(model.needs).toEqual([]);
+    expect(model.path).toBe('/');
+    expect(model.expectedShape).not.toBe('');
   });
 });
 
@@ -57,6 +96,20 @@ describe('the command line maps each flag to the model\'s own, or refuses it', (
   });
 
   it.each([
+    ['worker-pool', 8],
+    ['libuv-pool', 2],
+  ])('--threads binds into %s\'s launch', (name, threads) => {
+    const command = run(['--model', name, '--threads', String(threads)]);
+    expect(command.config.threads).toBe(threads);
+    const launch = command.model.launch({ host: '127.0.0.1', port: 1, upstreamUrl: 'http://127.0.0.1:2/', workers: command.config.workers, threads: command.config.threads });
+    expect(launch.argv).toEqual(expect.arrayContaining(['--threads', String(threads)]));
+  });
+
+  it.each([
+    [['--model', 'thread-per-request', '--threads', '2'], "model 'thread-per-request' has no thread setting: drop --threads"],
+    [['--model', 'blocking', '--threads', '2'], "model 'blocking' has no thread setting: drop --threads"],
+    [['--model', 'worker-pool', '--workers', '2'], "model 'worker-pool' has no workers: drop --workers"],
+    [['--model', 'libuv-pool', '--workers', '2'], "model 'libuv-pool' has no workers: drop --workers"],
     [['--model', 'flask-dev', '--workers', '2'], "model 'flask-dev' has no workers: drop --workers"],
     [['--model', 'gevent', '--threads', '2'], "model 'gevent' has no thread setting: drop --threads"],
     [['--model', 'uwsgi', '--async-cores', '10'], "model 'uwsgi' has no async cores: drop --async-cores"],

@@ -62,7 +62,7 @@ describe('probeHost and assertRunnable (this machine)', () => {
 describe('renderModelList', () => {
   it('says which models run here and, for the others, what is missing and how to install it', () => {
     const text = renderModelList(allModels(), found(['/usr/bin/flask'], ['flask', 'requests'], []));
-    expect(text).toMatch(/^ {2}flask-dev {8}Flask dev server/m);
+    expect(text).toMatch(/^ {2}flask-dev {11}Flask dev server/m);
     const blockOf = (name: string) => text.split('\n').slice(text.split('\n').findIndex((l) => l.startsWith(`  ${name} `)), undefined).slice(0, 3).join('\n');
     expect(blockOf('single')).toMatch(/runs here$/);
     expect(blockOf('flask-dev')).toMatch(/runs here$/);

@@ -5,6 +5,7 @@
 // the shape the demo is about.
 const http = require('node:http');
 const { parseArgs } = require('node:util');
+const { createUpstream } = require('./node-upstream.cjs');
 
 // The command line says everything (`--port P --upstream URL`), so the one shown in
 // watchload's header can be pasted to start the same server by hand.
@@ -14,39 +15,38 @@ const { values: options } = parseArgs({
     port: { type: 'string', default: '8000' },
     upstream: { type: 'string', default: 'http://127.0.0.1:9/' },
     workers: { type: 'string', default: '4' },
+    threads: { type: 'string', default: '4' },
   },
 });
 
-const upstream = new URL(options.upstream);
-// One keep-alive pool per process, unbounded, so the app never queues on the upstream.
-const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+const callUpstream = createUpstream(options.upstream);
 
-function handle(req, res) {
-  const query = new URL(req.url, 'http://app').searchParams;
-  const delay = query.get('delay') || '0';
-  const target = new URL(upstream);
-  target.searchParams.set('delay', delay);
-  const call = http.get(target, { agent }, (up) => {
-    let body = '';
-    up.setEncoding('utf8');
-    up.on('data', (chunk) => (body += chunk));
-    up.on('end', () => {
-      const status = up.statusCode === 200 ? 200 : 502;
-      res.writeHead(status, { 'content-type': 'text/plain' });
-      res.end(`Hi there! ${body}`);
-    });
-  });
-  call.on('error', (error) => {
-    res.writeHead(502, { 'content-type': 'text/plain' });
-    res.end(`upstream failed: ${error.message}`);
-  });
+/** The request's ?delay, as sent: what the upstream is asked to wait, in seconds. */
+function delayOf(req) {
+  return new URL(req.url, 'http://app').searchParams.get('delay') || '0';
 }
 
-function listen() {
-  const server = http.createServer(handle);
+/** Writes an answer ({ status, text }, as callUpstream gives it) as the response. */
+function respond(res, answer) {
+  res.writeHead(answer.status, { 'content-type': 'text/plain' });
+  res.end(answer.text);
+}
+
+function handle(req, res) {
+  callUpstream(delayOf(req)).then((answer) => respond(res, answer));
+}
+
+/** Serves `handler` (the app's own route by default) on --host/--port. */
+function listen(handler = handle) {
+  const server = http.createServer(handler);
   server.keepAliveTimeout = 60_000;
   server.listen({ port: Number(options.port), host: options.host, backlog: 4096 });
   return server;
 }
 
-module.exports = { handle, listen, options };
+/** --threads as a count (at least 1), for the models that take it. */
+function threadCount() {
+  return Math.max(1, Math.floor(Number(options.threads)) || 1);
+}
+
+module.exports = { callUpstream, delayOf, handle, listen, options, respond, threadCount };
