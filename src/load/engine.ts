@@ -139,6 +139,7 @@ export function startEngine(config: LoadConfig, clockMs: () => number, callbacks
   const uncorrected = openLoop ? createRecorder() : null;
   const sendLag = openLoop ? createRecorder() : null;
   let sentPosted = 0;
+  let lastResponseMs: number | null = null;
   const tally: Mutable<Tally> = { ...ZERO_TALLY };
   let resets = 0;
   let posted: LoadCounts = ZERO_COUNTS;
@@ -174,12 +175,14 @@ export function startEngine(config: LoadConfig, clockMs: () => number, callbacks
       histogram: recorder.drain(),
       ...(uncorrected && sendLag ? { uncorrected: uncorrected.drain(), sendLag: sendLag.drain() } : {}),
       sent: tally.sent - sentPosted,
+      ...(lastResponseMs !== null ? { lastResponseMs } : {}),
       counts: subtractCounts(counts, posted),
       ...(options.probe ? { generator: generatorSample() } : {}),
       ...(options.worker !== undefined ? { worker: options.worker } : {}),
     };
     posted = counts;
     sentPosted = tally.sent;
+    lastResponseMs = null;
     callbacks.onBatch(clockMs(), batch);
   };
 
@@ -300,6 +303,7 @@ export function startEngine(config: LoadConfig, clockMs: () => number, callbacks
     });
     client.on('response', (statusCode: number, _bytes: number, responseTimeMs: number) => {
       tally.completed++;
+      lastResponseMs = clockMs();
       if (statusCode >= 200 && statusCode < 300) tally.ok++;
       else tally.non2xx++;
       if (openLoop && state !== null) {

@@ -57,6 +57,8 @@ export interface LatencyBatch {
   readonly sendLag?: SparseHistogram;
   /** Requests written to a connection in this period. */
   readonly sent: number;
+  /** Session time of the last response of this period; absent when none came. */
+  readonly lastResponseMs?: number;
   /** Counts for this period only. */
   readonly counts: LoadCounts;
   readonly generator?: GeneratorSample;

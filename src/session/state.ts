@@ -82,6 +82,8 @@ export interface LoadState {
   readonly sentPerSecond: readonly number[];
   /** Requests written to a connection since load started. */
   readonly sent: number;
+  /** When the last response came; null before the first. */
+  readonly lastResponseAtMs: number | null;
   /** Open loop only: every latency from the actual send time (cumulative is from the intended one). */
   readonly uncorrected: SparseHistogram | null;
   /** Open loop only: how late each request went out against its schedule. */

@@ -35,6 +35,7 @@ export const INITIAL_STATE: SessionState = Object.freeze({
     rpsPerSecond: [],
     sentPerSecond: [],
     sent: 0,
+    lastResponseAtMs: null,
     uncorrected: null,
     sendLag: null,
     generator: [],
@@ -241,6 +242,7 @@ export function reduce(state: SessionState, event: SessionEvent): SessionState {
           rpsPerSecond: addAtSecond(load.rpsPerSecond, second, completed),
           sentPerSecond: addAtSecond(load.sentPerSecond, second, batch.sent),
           sent: load.sent + batch.sent,
+          lastResponseAtMs: batch.lastResponseMs === undefined ? load.lastResponseAtMs : Math.max(load.lastResponseAtMs ?? 0, batch.lastResponseMs),
           generator,
           generatorPeak: batch.generator ? growGeneratorPeak(load.generatorPeak, batch.generator) : load.generatorPeak,
         },
@@ -295,15 +297,21 @@ export function activeLoadMs(state: SessionState): number {
 }
 
 /**
- * The time a closed-loop throughput is measured over. With -d, the configured duration:
- * each connection sends during it and the requests still on the wire at the deadline
- * complete and count, as they were sent within it (c / delay exactly, on an ideal server).
- * With -n, from the first send to the last response, as ab does.
+ * The time a throughput is measured over. With -d, the configured duration: each connection
+ * sends during it and the requests still on the wire at the deadline complete and count, as
+ * they were sent within it (c / delay exactly, on an ideal server). But when requests queued
+ * in the server answer long after the deadline (a pool smaller than -c), dividing them by the
+ * duration would claim a rate the server never had: then it is the time until the last
+ * response. With -n, from the first send to the last response, as ab does.
  */
 export function rateWindowMs(state: SessionState): number {
   const active = activeLoadMs(state);
+  const { finishedAtMs, lastResponseAtMs } = state.load;
+  // After the end, the drain's tail past the last response is no load time.
+  const tail = finishedAtMs !== null && lastResponseAtMs !== null ? Math.max(0, finishedAtMs - lastResponseAtMs) : 0;
+  const untilLastResponse = Math.max(0, active - tail);
   const durationS = state.config?.durationS ?? null;
-  return durationS === null ? active : Math.min(active, durationS * 1000);
+  return durationS === null ? untilLastResponse : Math.max(Math.min(active, durationS * 1000), untilLastResponse);
 }
 
 export type Listener = (state: SessionState) => void;

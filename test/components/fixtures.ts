@@ -117,6 +117,7 @@ export const BASE_STATE: SessionState = {
     rpsPerSecond: [168, 243, 249, 251, 247, 250, 248, 252, 249, 246, 250, 248],
     sentPerSecond: [218, 243, 249, 251, 247, 250, 248, 252, 249, 246, 250, 248],
     sent: 3_001,
+    lastResponseAtMs: 13_950,
     uncorrected: null,
     sendLag: null,
     generator: [{ cpuPercent: 31.5, loopDelayP99Ms: 1.2, loopDelayMaxMs: 2.5, busy: 50, connections: 50, backlog: 0 }],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INITIAL_STATE, reduce } from '../../src/session/store.js';
+import { INITIAL_STATE, rateWindowMs, reduce } from '../../src/session/store.js';
 import { achievedRate, generatorVerdict } from '../../src/session/generator-health.js';
 import { buildJsonReport } from '../../src/report/json.js';
 import type { SessionConfig, SessionEvent } from '../../src/session/events.js';
@@ -106,5 +106,22 @@ describe('the JSON report in open loop', () => {
     expect(report.load.rate?.achieved).toBe(100); // 400 sent over the 4 s configured
     expect(report.load.rate?.sendLagMs.p50).toBeCloseTo(100, 0);
     expect(report.load.generator.workers).toBe(2);
+  });
+});
+
+describe('rateWindowMs: what throughput is measured over', () => {
+  const closed: SessionConfig = { ...openLoop, rate: null, connections: 50, durationS: 4 };
+  const ended = (lastResponseMs: number, finishedMs: number): SessionEvent[] => [
+    { type: 'session/started', tMs: 0, config: closed },
+    { type: 'load/started', tMs: 1_000 },
+    { type: 'load/batch', tMs: lastResponseMs, batch: { ...batch(78, 0, 0), lastResponseMs } },
+    { type: 'load/finished', tMs: finishedMs, totals: { completed: 78, ok: 78, non2xx: 0, timeouts: 0, errors: 0, resets: 0 } },
+  ];
+  it('is the configured duration when the last answers come by the deadline', () => {
+    expect(rateWindowMs(fold(ended(4_990, 5_100)))).toBe(4_000);
+  });
+  it('runs to the last response when requests queued in the server answer long after the deadline', () => {
+    // A pool of 4 behind 50 connections: the last queued request answers 5.8 s after the deadline.
+    expect(rateWindowMs(fold(ended(10_800, 10_900)))).toBe(9_800);
   });
 });
