@@ -1,50 +1,80 @@
 /**
- * Load engine: req/s and p50 latency of watchload's load driver against autocannon's CLI,
- * wrk and ab, on the same servers (a trivial node:http server, nginx `return 200`), same
- * connections and duration, run alternately and repeated; medians and ratios.
+ * Load engine: req/s and p50 latency of watchload against autocannon's CLI, wrk and ab, on
+ * the same servers, same connections and duration, run alternately and repeated; medians
+ * and paired ratios. watchload is measured three ways: its engine alone (`startLoad` from
+ * dist/), and the CLI as users run it, headless (`--json`) and with its live view on (in a
+ * tmux pane). Servers: nginx `return 200`, and watchload's own `single` model (the CLI
+ * starts its own server, so only this one can be loaded by the CLI).
  *
- *   npm run build && npx tsx bench/load-engine.ts [--connections 50] [--duration 10] [--runs 5]
+ *   npm run build && npx tsx bench/load-engine.ts [--connections 50] [--duration 8] [--runs 3]
  *
- * Needs: apt-get install wrk apache2-utils nginx (a missing tool or server is skipped and
+ * Needs: apt-get install wrk apache2-utils nginx tmux (a missing tool or server is skipped and
  * said so). Writes bench/results/load-engine.json and prints the Markdown table for
  * BENCHMARKS.md. Every load goes to 127.0.0.1 only, bounded in time.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { reapedChildrenCpuMs, startForeignMeter, waitForIdleOthers } from './lib/cpu.js';
-import { diesWithUs, killAllChildren, startChild, stopChild, waitForLine } from './lib/children.js';
+import { reapedChildrenCpuMs } from './lib/cpu.js';
+import { killAllChildren, startChild, stopChild, waitForLine } from './lib/children.js';
+import { measureWhileQuiet, QUIET_DEFAULTS, quietUsage, type Attempt } from './lib/harness.js';
 import { describeMachine, distModule, loadAverage1, REPO_ROOT, waitForQuiet } from './lib/machine.js';
+import { freePort, startModelServer } from './lib/model-server.js';
+import { AUTOCANNON, onPath, parseAb, parseAutocannon, parseWrk, runProgram, type ToolResult } from './lib/peers.js';
 import { markdownTable, median, parseFlags, sig, times, writeResults } from './lib/results.js';
+import { runAsSubreaper } from './lib/subreaper.js';
+import { keepDescendantsOn, processCpuMs } from './lib/threads.js';
+import { startTmux, tmuxMissing, type Tmux } from './lib/tmux.js';
+import { cliMissing, outcomeOfReport, runHeadless, runTui } from './lib/watchload-cli.js';
 
 const USAGE = `Usage: npx tsx bench/load-engine.ts [options]   (build first: npm run build)
+
+Measures how much load watchload sends, against autocannon's CLI, wrk and ab: each tool in
+turn for --duration seconds with --connections connections, --runs rounds, against each
+server. About 6 min with the defaults (30 runs of 8 s plus the quiet-machine waits).
+
+Tools (--tools, comma-separated; default all):
+  watchload-tui   the CLI with its live view, in a tmux pane (--columns x --rows); the
+                  numbers are read from the summary it prints after q. Needs tmux >= 3.2.
+  watchload-json  the CLI headless: watchload ... --json
+  watchload       watchload's engine alone: startLoad() from dist/ (drivers/watchload-driver.mjs)
+  autocannon      autocannon's own CLI (node_modules/autocannon)
+  wrk             wrk -t1
+  ab              ab -k
+  The CLI always starts its own model server, so the two watchload-* tools run only
+  against the 'single' server.
+
+Servers (--servers, comma-separated; default single,nginx):
+  single   watchload's \`single\` model (node-single.cjs) with its upstream at ?delay=0,
+           started afresh for every run, as the CLI starts its own
+  nginx    nginx \`return 200\`, one process, started once
+  node     servers/http-200.mjs: node:http answering 200 at once, started once
+
+Options:
   --connections N    concurrent connections for every tool (default 50)
-  --duration S       seconds per run (default 10)
-  --runs N           runs per tool and server, alternated (default 5)
-  --servers LIST     node,nginx (default both)
-  --tools LIST       watchload,autocannon,wrk,ab (default all)
-  --max-load L       wait until the 1-min load average is <= L before starting (default 1.0)
-  --max-wait S       ...but at most S seconds (default 300)
-  --max-foreign P    redo a run when other processes used more than P % of one core meanwhile (default 25)
+  --duration S       seconds per run (default 8)
+  --runs N           rounds; each round runs every tool once per server, order rotated (default 3)
+  --servers LIST     see above (default single,nginx)
+  --tools LIST       see above (default all)
+  --columns N        the TUI's terminal width (default 120)
+  --rows N           the TUI's terminal height (default 40)
   --pin on|off       servers on the last CPU, load tools on CPU 0 (taskset), when there are >= 2 (default on)
-  --out NAME         results file bench/results/NAME.json (default load-engine)
-  --render FILE      only print the table of an earlier results file`;
+${quietUsage('load-engine')}`;
 
 const flags = parseFlags(
   {
     connections: '50',
-    duration: '10',
-    runs: '5',
-    servers: 'node,nginx',
-    tools: 'watchload,autocannon,wrk,ab',
-    'max-load': '1.0',
-    'max-wait': '300',
-    'max-foreign': '25',
+    duration: '8',
+    runs: '3',
+    servers: 'single,nginx',
+    tools: 'watchload-tui,watchload-json,watchload,autocannon,wrk,ab',
+    columns: '120',
+    rows: '40',
     pin: 'on',
     out: 'load-engine',
-    render: '',
+    ...QUIET_DEFAULTS,
   },
   USAGE,
 );
@@ -52,6 +82,8 @@ const CONNECTIONS = Number(flags.connections);
 const DURATION_S = Number(flags.duration);
 const RUNS = Number(flags.runs);
 const MAX_FOREIGN = Number(flags['max-foreign']);
+const TUI_COLUMNS = Number(flags.columns);
+const TUI_ROWS = Number(flags.rows);
 /**
  * With 2 cores, a server and a load tool that the scheduler puts on the same core halve each
  * other (req/s varied 14k–30k between identical runs unpinned). Pinned, each tool has one
@@ -60,25 +92,27 @@ const MAX_FOREIGN = Number(flags['max-foreign']);
  */
 const CPUS = cpus().length;
 const PIN = flags.pin === 'on' && CPUS >= 2;
-const clientCpu = (argv: string[]): string[] => (PIN ? ['taskset', '-c', '0', ...argv] : argv);
-const serverCpu = (argv: string[]): string[] => (PIN ? ['taskset', '-c', String(CPUS - 1), ...argv] : argv);
+const CLIENT_WRAP: readonly string[] = PIN ? ['taskset', '-c', '0'] : [];
+const SERVER_WRAP: readonly string[] = PIN ? ['taskset', '-c', String(CPUS - 1)] : [];
+const clientCpu = (argv: string[]): string[] => [...CLIENT_WRAP, ...argv];
+const serverCpu = (argv: string[]): string[] => [...SERVER_WRAP, ...argv];
 const log = (line: string) => process.stderr.write(`[load-engine] ${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** What one run of one tool measured, in the same units whatever the tool. */
-interface ToolResult {
-  /** Responses received. */
-  readonly completed: number;
-  /** Errors of any kind the tool reports: connection errors, timeouts, non-2xx. */
-  readonly failures: number;
-  /** Seconds the tool says it ran. */
-  readonly durationS: number;
-  /** completed / durationS as the tool computes it. */
-  readonly rps: number;
-  /** Median latency in ms, at the tool's own resolution (autocannon, ab: whole ms). */
-  readonly p50Ms: number | null;
-  /** What the tool printed, reduced to what was parsed (for the record). */
-  readonly raw: unknown;
+/** Where a run goes: a server the benchmark started, or none (the CLI starts its own). */
+interface RunTarget {
+  readonly server: ServerSpec;
+  /** null for the CLI tools, which start the server themselves. */
+  readonly running: RunningServer | null;
+  readonly run: number;
+}
+
+interface ToolOutcome {
+  readonly result: ToolResult;
+  /** CPU of the tool's own process over the run, start-up included, ms. */
+  readonly toolCpuMs: number;
+  /** Anything else worth keeping for the record (pids pinned, the screen). */
+  readonly extra?: Record<string, unknown>;
 }
 
 interface Tool {
@@ -86,25 +120,47 @@ interface Tool {
   readonly label: string;
   /** Why it cannot run here, or null. */
   readonly missing: () => string | null;
-  readonly argv: (url: string, connections: number, durationS: number) => string[];
-  readonly parse: (stdout: string) => ToolResult;
+  /** 'url': loads a server the benchmark started; 'cli': watchload's CLI, which starts its model's server itself. */
+  readonly kind: 'url' | 'cli';
+  readonly run: (target: RunTarget) => Promise<ToolOutcome>;
 }
 
-const onPath = (command: string) => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
-
-/** "812.00us", "1.23ms", "1.01s" → ms. */
-function wrkMs(text: string): number {
-  const m = /^([\d.]+)(us|ms|s|m)$/.exec(text);
-  if (!m) throw new Error(`wrk: unreadable duration ${text}`);
-  const scale = { us: 1e-3, ms: 1, s: 1e3, m: 6e4 }[m[2] as 'us' | 'ms' | 's' | 'm'];
-  return Number(m[1]) * scale;
+/**
+ * A tool that is a program run once per run against a URL: its CPU is the delta of our
+ * reaped children's (cutime + cstime), exact to 10 ms, start-up included.
+ */
+function program(
+  spec: Omit<Tool, 'kind' | 'run'> & {
+    readonly argv: (url: string, connections: number, durationS: number) => string[];
+    readonly parse: (stdout: string) => ToolResult;
+  },
+): Tool {
+  return {
+    id: spec.id,
+    label: spec.label,
+    missing: spec.missing,
+    kind: 'url',
+    run: async ({ running }) => {
+      if (running === null) throw new Error(`${spec.id} needs a server`);
+      const cpu0 = reapedChildrenCpuMs();
+      const stdout = await runProgram(clientCpu(spec.argv(running.url, CONNECTIONS, DURATION_S)), (DURATION_S + 60) * 1000);
+      return { result: spec.parse(stdout), toolCpuMs: reapedChildrenCpuMs() - cpu0 };
+    },
+  };
 }
 
-function match(stdout: string, pattern: RegExp, what: string): RegExpExecArray {
-  const m = pattern.exec(stdout);
-  if (!m) throw new Error(`cannot find ${what} in:\n${stdout}`);
-  return m;
+/** Starts pinning what the CLI spawns (its server) to the servers' CPU, like the peers' servers. */
+function pinCliServer(): { onStart: (pid: number) => void; stop: () => number[] } {
+  let pinner: { stop(): number[] } | null = null;
+  return {
+    onStart: (pid) => {
+      if (PIN) pinner = keepDescendantsOn(pid, CPUS - 1);
+    },
+    stop: () => pinner?.stop() ?? [],
+  };
 }
+
+let tmux: Tmux | null = null;
 
 /**
  * The tools, each as users run it, one load-generating thread each (autocannon, ab and
@@ -113,8 +169,62 @@ function match(stdout: string, pattern: RegExp, what: string): RegExpExecArray {
  */
 const TOOLS: readonly Tool[] = [
   {
+    id: 'watchload-tui',
+    label: `watchload CLI, live view on (tmux ${TUI_COLUMNS}×${TUI_ROWS})`,
+    kind: 'cli',
+    missing: () => cliMissing() ?? tmuxMissing(),
+    run: async ({ server, run }) => {
+      const pin = pinCliServer();
+      tmux ??= await startTmux();
+      try {
+        const args = [...(server.cliArgs ?? []), '-c', String(CONNECTIONS), '-d', String(DURATION_S)];
+        const r = await runTui(tmux, args, {
+          session: `load-${server.id}-${run}`,
+          columns: TUI_COLUMNS,
+          rows: TUI_ROWS,
+          timeoutMs: (DURATION_S + 60) * 1000,
+          wrap: CLIENT_WRAP,
+          onStart: pin.onStart,
+          // Its CPU when the load has ended, before q: start-up, load, sampling, the view.
+          onDone: (pid) => processCpuMs(pid),
+        });
+        const o = r.outcome;
+        return {
+          // The summary's req/s is over the rate window, which with -d is the duration.
+          result: { completed: o.completed, failures: o.failures, durationS: DURATION_S, rps: o.rps, p50Ms: o.p50Ms, raw: { ...o, summary: r.screen.slice(r.screen.lastIndexOf('watchload · ')) } },
+          toolCpuMs: (r.atDone as number | null) ?? 0,
+          extra: { pinnedPids: pin.stop(), screenAtDone: r.screenAtDone },
+        };
+      } finally {
+        pin.stop();
+      }
+    },
+  },
+  {
+    id: 'watchload-json',
+    label: 'watchload CLI `--json` (headless)',
+    kind: 'cli',
+    missing: cliMissing,
+    run: async ({ server }) => {
+      const pin = pinCliServer();
+      try {
+        const args = [...(server.cliArgs ?? []), '-c', String(CONNECTIONS), '-d', String(DURATION_S)];
+        const r = await runHeadless(args, { timeoutMs: (DURATION_S + 60) * 1000, wrap: CLIENT_WRAP, onStart: pin.onStart });
+        if (r.exitCode !== 0) throw new Error(`watchload exited ${r.exitCode}: ${r.stderrTail.trim().slice(-1000)}`);
+        const o = outcomeOfReport(r.report);
+        return {
+          result: { completed: o.completed, failures: o.failures, durationS: Math.min(r.report.load.durationS, DURATION_S), rps: o.rps, p50Ms: o.p50Ms, raw: { load: r.report.load, command: r.report.command } },
+          toolCpuMs: r.selfCpuMs,
+          extra: { pinnedPids: pin.stop() },
+        };
+      } finally {
+        pin.stop();
+      }
+    },
+  },
+  program({
     id: 'watchload',
-    label: 'watchload engine (`startLoad`, dist/)',
+    label: 'watchload engine alone (`startLoad`, dist/)',
     missing: () => {
       try {
         distModule('src/load/driver.js');
@@ -136,79 +246,41 @@ const TOOLS: readonly Tool[] = [
       const t = r.totals;
       return { completed: t.completed, failures: t.non2xx + t.timeouts + t.errors + t.resets, durationS: r.ranS, rps: r.rps, p50Ms: r.latencyMs.p50, raw: r };
     },
-  },
-  {
+  }),
+  program({
     id: 'autocannon',
     label: 'autocannon 9 CLI',
     missing: () => null,
-    // What `npx autocannon` runs (node_modules/.bin/autocannon), without npm's own start-up.
-    argv: (url, c, d) => [process.execPath, `${REPO_ROOT}node_modules/autocannon/autocannon.js`, '-c', String(c), '-d', String(d), '-j', url],
-    parse: (stdout) => {
-      const r = JSON.parse(stdout) as {
-        duration: number;
-        errors: number;
-        non2xx: number;
-        resets: number;
-        requests: { total: number; average: number; sent: number };
-        latency: { p50: number; average: number; p99: number };
-      };
-      return {
-        completed: r.requests.total,
-        failures: r.errors + r.non2xx + r.resets,
-        durationS: r.duration,
-        rps: r.requests.total / r.duration,
-        p50Ms: r.latency.p50,
-        raw: { duration: r.duration, requests: r.requests, latency: r.latency, errors: r.errors, non2xx: r.non2xx, resets: r.resets },
-      };
-    },
-  },
-  {
+    argv: (url, c, d) => [process.execPath, AUTOCANNON, '-c', String(c), '-d', String(d), '-j', url],
+    parse: parseAutocannon,
+  }),
+  program({
     id: 'wrk',
     label: 'wrk 4.1 (`-t1`)',
     missing: () => (onPath('wrk') ? null : 'wrk not installed (apt-get install wrk)'),
     argv: (url, c, d) => ['wrk', '-t1', `-c${c}`, `-d${d}s`, '--latency', url],
-    parse: (stdout) => {
-      const [, count, took] = match(stdout, /(\d+) requests in (\S+),/, 'the request count');
-      const seconds = wrkMs(took) / 1000;
-      const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
-      const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(stdout);
-      const failures = (errors ? errors.slice(1).reduce((n, x) => n + Number(x), 0) : 0) + (non2xx ? Number(non2xx[1]) : 0);
-      return {
-        completed: Number(count),
-        failures,
-        durationS: seconds,
-        rps: Number(match(stdout, /Requests\/sec:\s+([\d.]+)/, 'Requests/sec')[1]),
-        p50Ms: wrkMs(match(stdout, /^\s+50%\s+(\S+)/m, 'the 50% latency')[1]),
-        raw: stdout,
-      };
-    },
-  },
-  {
+    parse: parseWrk,
+  }),
+  program({
     id: 'ab',
     label: 'ab 2.3 (`-k`, keep-alive)',
     missing: () => (onPath('ab') ? null : 'ab not installed (apt-get install apache2-utils)'),
     // -t sets a time limit and implies -n 50000; -n after it raises the cap (ab allocates a
     // record per request up front, lazily touched: 5 M × 32 bytes).
     argv: (url, c, d) => ['ab', '-q', '-k', '-c', String(c), '-t', String(d), '-n', '5000000', url],
-    parse: (stdout) => {
-      const failed = Number(match(stdout, /Failed requests:\s+(\d+)/, 'Failed requests')[1]);
-      const non2xx = /Non-2xx responses:\s+(\d+)/.exec(stdout);
-      return {
-        completed: Number(match(stdout, /Complete requests:\s+(\d+)/, 'Complete requests')[1]),
-        failures: failed + (non2xx ? Number(non2xx[1]) : 0),
-        durationS: Number(match(stdout, /Time taken for tests:\s+([\d.]+)/, 'Time taken')[1]),
-        rps: Number(match(stdout, /Requests per second:\s+([\d.]+)/, 'Requests per second')[1]),
-        p50Ms: Number(match(stdout, /^\s+50%\s+(\d+)/m, 'the 50% line')[1]),
-        raw: stdout,
-      };
-    },
-  },
+    parse: parseAb,
+  }),
 ];
 
-/** A server under test, on 127.0.0.1, started once for the whole benchmark. */
+/** A server under test, on 127.0.0.1. */
 interface RunningServer {
   readonly id: string;
   readonly url: string;
+  /**
+   * CPU used so far by what runs on the load tool's core beside it (the `single` model's
+   * upstream: a thread of watchload's own process in the CLI runs), ms; 0 when nothing does.
+   */
+  besideCpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -216,18 +288,14 @@ interface ServerSpec {
   readonly id: string;
   readonly label: string;
   readonly missing: () => string | null;
+  /**
+   * Started afresh for every run and never warmed up, as the CLI starts its own model server
+   * for every run; otherwise started once, with 3 s of warm-up load.
+   */
+  readonly perRun: boolean;
+  /** The CLI's arguments that start this same server; null: the CLI cannot load it. */
+  readonly cliArgs: readonly string[] | null;
   readonly start: () => Promise<RunningServer>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
@@ -249,19 +317,43 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
 
 const SERVERS: readonly ServerSpec[] = [
   {
+    id: 'single',
+    label: 'watchload `single` model (`node-single.cjs`, upstream `?delay=0`)',
+    missing: () => {
+      try {
+        distModule('src/models/registry.js');
+        return null;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    },
+    perRun: true,
+    cliArgs: ['--model', 'single', '--delay', '0'],
+    start: async () => {
+      // The model's own launch from dist/ (same argv as the CLI's), on the servers' CPU; its
+      // upstream on the tool's CPU, where the CLI has it (a worker thread of watchload).
+      const server = await startModelServer('single', { serverWrap: SERVER_WRAP, upstreamWrap: CLIENT_WRAP });
+      return { id: 'single', url: `${server.url}?delay=0`, besideCpuMs: () => server.upstreamCpuMs(), stop: () => server.stop() };
+    },
+  },
+  {
     id: 'node',
     label: '`node:http`, 200 at once (1 process)',
     missing: () => null,
+    perRun: false,
+    cliArgs: null,
     start: async () => {
       const child = startChild(serverCpu([process.execPath, `${REPO_ROOT}bench/servers/http-200.mjs`]));
       const [, port] = await waitForLine(child, /^LISTENING (\d+)$/, 10_000);
-      return { id: 'node', url: `http://127.0.0.1:${port}/`, stop: () => stopChild(child) };
+      return { id: 'node', url: `http://127.0.0.1:${port}/`, besideCpuMs: () => 0, stop: () => stopChild(child) };
     },
   },
   {
     id: 'nginx',
     label: 'nginx `return 200` (1 worker)',
     missing: () => (onPath('nginx') ? null : 'nginx not installed (apt-get install nginx)'),
+    perRun: false,
+    cliArgs: null,
     start: async () => {
       // Its own prefix, pid, logs and temp paths in a temp dir: never the system's nginx.
       // master_process off: one process that is the worker, so that killing it (and
@@ -295,6 +387,7 @@ http {
       return {
         id: 'nginx',
         url: `http://127.0.0.1:${port}/`,
+        besideCpuMs: () => 0,
         stop: async () => {
           await stopChild(child);
           rmSync(dir, { recursive: true, force: true });
@@ -304,80 +397,61 @@ http {
   },
 ];
 
-interface RunRecord {
+/** One run of one tool against one server, as measured (lib/harness.ts adds how the attempt went). */
+interface RunMeasure {
   readonly server: string;
   readonly tool: string;
   readonly run: number;
-  readonly attempt: number;
-  readonly load1AtStart: number;
-  /** Share of one core other processes used in the 2 s before the run (waited for ≤ max-foreign / 2). */
-  readonly othersBefore: number;
-  /** Share of one core other processes used during the run; above --max-foreign the run is redone. */
-  readonly foreignCpuPercent: number;
-  readonly discarded: boolean;
-  /** Others used more than --max-foreign during it; kept only when every attempt was so. */
-  readonly busy: boolean;
-  /** CPU of the tool's process (reaped child: cutime + cstime), start-up included, per response. */
+  /**
+   * Client-side CPU per response, µs: the tool's process (start-up included; for the CLI
+   * its own process, read from /proc, not the server it starts) plus, against `single`,
+   * the upstream process beside the peers (the CLI has it as a thread of its own).
+   */
   readonly clientCpuUsPerRequest: number;
+  /** The tool's process alone, ms, and what ran beside it on its core, ms. */
+  readonly toolCpuMs: number;
+  readonly besideCpuMs: number;
   readonly result: ToolResult;
+  readonly extra?: Record<string, unknown>;
 }
-
-/** Runs a tool once, bounded in time; resolves with its stdout. */
-function runTool(argv: readonly string[], timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    // In our process group (Ctrl-C reaches it), and killed with us even on SIGKILL.
-    const [command, ...args] = diesWithUs(argv);
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', reject);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(stdout);
-      else reject(new Error(`${argv.join(' ')} exited ${code ?? signal}: ${stderr.trim() || stdout.trim()}`));
-    });
-  });
-}
+type RunRecord = RunMeasure & Attempt;
 
 /** A run disturbed by other processes is redone, up to this many attempts in all. */
 const MAX_ATTEMPTS = 5;
 
-async function measure(server: RunningServer, tool: Tool, run: number): Promise<RunRecord[]> {
-  const records: RunRecord[] = [];
-  for (let attempt = 1; ; attempt++) {
-    // Others' bursts (a test suite) come and go: start each run in a quiet moment.
-    const othersBefore = await waitForIdleOthers(MAX_FOREIGN / 2, 2_000, 180_000);
-    const load1AtStart = loadAverage1();
-    const meter = startForeignMeter();
-    const cpu0 = reapedChildrenCpuMs();
-    const stdout = await runTool(clientCpu(tool.argv(server.url, CONNECTIONS, DURATION_S)), (DURATION_S + 60) * 1000);
-    const clientCpuMs = reapedChildrenCpuMs() - cpu0;
-    const { foreignCpuPercent } = meter.stop();
-    const result = tool.parse(stdout);
-    const busy = foreignCpuPercent > MAX_FOREIGN;
-    const retry = busy && attempt < MAX_ATTEMPTS;
-    records.push({
-      server: server.id,
-      tool: tool.id,
-      run,
-      attempt,
-      load1AtStart,
-      othersBefore,
-      foreignCpuPercent,
-      discarded: retry,
-      busy,
-      clientCpuUsPerRequest: (clientCpuMs * 1000) / Math.max(1, result.completed),
-      result,
-    });
-    log(
-      `${server.id} ${tool.id} run ${run}: ${sig(result.rps)} req/s, p50 ${sig(result.p50Ms)} ms, ${result.failures} failures ` +
-        `(load ${load1AtStart.toFixed(2)}, others ${sig(foreignCpuPercent, 2)} % of a core${retry ? ': too busy, again' : ''})`,
-    );
-    if (!retry) return records;
-  }
+/** Servers started once, by id (the perRun ones are started inside measure()). */
+const shared = new Map<string, RunningServer>();
+
+function measure(server: ServerSpec, tool: Tool, run: number): Promise<RunRecord[]> {
+  return measureWhileQuiet(
+    async (): Promise<RunMeasure> => {
+      const running = tool.kind === 'cli' ? null : server.perRun ? await server.start() : (shared.get(server.id) as RunningServer);
+      try {
+        const beside0 = running?.besideCpuMs() ?? 0;
+        const outcome = await tool.run({ server, running, run });
+        const besideCpuMs = (running?.besideCpuMs() ?? 0) - beside0;
+        const { result } = outcome;
+        return {
+          server: server.id,
+          tool: tool.id,
+          run,
+          clientCpuUsPerRequest: ((outcome.toolCpuMs + besideCpuMs) * 1000) / Math.max(1, result.completed),
+          toolCpuMs: outcome.toolCpuMs,
+          besideCpuMs,
+          result,
+          extra: outcome.extra,
+        };
+      } finally {
+        if (running !== null && server.perRun) await running.stop();
+      }
+    },
+    {
+      maxForeign: MAX_FOREIGN,
+      maxAttempts: MAX_ATTEMPTS,
+      log,
+      describe: ({ result }) => `${server.id} ${tool.id} run ${run}: ${sig(result.rps)} req/s, p50 ${sig(result.p50Ms)} ms, ${result.failures} failures`,
+    },
+  );
 }
 
 interface Summary {
@@ -430,7 +504,7 @@ function summarize(records: readonly RunRecord[]): Summary[] {
     return m === null ? null : { median: m, min: Math.min(...ratios), max: Math.max(...ratios) };
   };
   return servers.flatMap((server) =>
-    tools.map((tool): Summary => {
+    tools.filter((tool) => kept.some((r) => r.server === server && r.tool === tool)).map((tool): Summary => {
       const mine = kept.filter((r) => r.server === server && r.tool === tool);
       const rps = mine.map((r) => r.result.rps);
       return {
@@ -491,7 +565,16 @@ if (flags.render !== '') {
   process.exit(0);
 }
 
-const running: RunningServer[] = [];
+/** 3 s of load before a shared server's first run (JIT, caches, accept queue), not recorded: wrk if present. */
+async function warmUp(url: string): Promise<void> {
+  const argv = onPath('wrk')
+    ? ['wrk', '-t1', `-c${CONNECTIONS}`, '-d3s', url]
+    : [process.execPath, AUTOCANNON, '-c', String(CONNECTIONS), '-d', '3', url];
+  await runProgram(clientCpu(argv), 60_000);
+}
+
+// Orphans in our tree (a cluster's workers) must count as ours, not as others' CPU.
+const subreaper = await runAsSubreaper(log);
 try {
   const machine = describeMachine();
   const wanted = new Set(flags.tools.split(','));
@@ -509,23 +592,30 @@ try {
   }
   for (const [what, why] of Object.entries(skipped)) log(`skipping ${what}: ${why}`);
   const activeTools = tools.filter((t) => !(t.id in skipped));
+  const activeServers = serverSpecs.filter((s) => !(s.id in skipped));
+  /** The CLI starts its own model's server: it can load only servers that are a model. */
+  const toolsFor = (server: ServerSpec) => activeTools.filter((t) => t.kind === 'url' || server.cliArgs !== null);
+  for (const server of activeServers) {
+    if (server.cliArgs === null && activeTools.some((t) => t.kind === 'cli')) {
+      log(`${server.id}: the watchload CLI starts its own model server and cannot load this one: its engine alone is measured there`);
+    }
+  }
 
   const quiet = await waitForQuiet(Number(flags['max-load']), Number(flags['max-wait']), log);
   const load1AtStart = loadAverage1();
-  for (const spec of serverSpecs.filter((s) => !(s.id in skipped))) {
+  for (const spec of activeServers.filter((s) => !s.perRun)) {
     const server = await spec.start();
-    running.push(server);
-    // Warm-up (JIT, caches, accept queue): 3 s of load, wrk if present, not recorded.
-    const warmer = activeTools.find((t) => t.id === 'wrk') ?? activeTools[0];
-    await runTool(clientCpu(warmer.argv(server.url, CONNECTIONS, 3)), 60_000);
+    shared.set(spec.id, server);
+    await warmUp(server.url);
     log(`${spec.id} ready at ${server.url}`);
   }
 
   const records: RunRecord[] = [];
   for (let run = 1; run <= RUNS; run++) {
-    for (const server of running) {
+    for (const server of activeServers) {
       // Rotate the order each run, so that no tool always follows the same one.
-      const order = activeTools.map((_, i) => activeTools[(i + run - 1) % activeTools.length]);
+      const mine = toolsFor(server);
+      const order = mine.map((_, i) => mine[(i + run - 1) % mine.length]);
       for (const tool of order) {
         records.push(...(await measure(server, tool, run)));
         await sleep(1_000);
@@ -538,16 +628,25 @@ try {
     benchmark: 'load-engine',
     command: `npx tsx bench/load-engine.ts ${process.argv.slice(2).join(' ')}`.trim(),
     machine,
-    config: { connections: CONNECTIONS, durationS: DURATION_S, runs: RUNS, maxForeignCpuPercent: MAX_FOREIGN, pinned: PIN ? { tools: 0, servers: CPUS - 1 } : null },
+    config: {
+      connections: CONNECTIONS,
+      durationS: DURATION_S,
+      runs: RUNS,
+      maxForeignCpuPercent: MAX_FOREIGN,
+      pinned: PIN ? { tools: 0, servers: CPUS - 1 } : null,
+      tui: { columns: TUI_COLUMNS, rows: TUI_ROWS },
+    },
     load1AtStart,
     quiet: quiet.quiet,
+    subreaper,
     skipped,
     method: {
-      rps: 'each tool\'s own figure: responses / the time it ran (autocannon: requests.total / duration; watchload: completed / (finished − started), drain included)',
-      p50: 'each tool\'s own p50: watchload µs HDR, wrk µs, autocannon and ab whole ms',
+      rps: 'each tool\'s own figure: responses / the time it ran (autocannon: requests.total / duration; watchload engine: completed / (finished − started), drain included; watchload CLI: its report\'s and summary\'s load.rps, responses over its rate window, src/session/store.ts rateWindowMs)',
+      p50: 'each tool\'s own p50: watchload µs HDR (the TUI summary prints 3 significant digits), wrk µs, autocannon and ab whole ms',
       ratios: 'paired: tool run k / peer run k (same round), median over k',
-      clientCpu: 'cutime + cstime delta of this process around the tool\'s run (process start-up included) / responses',
-      foreign: '/proc/stat busy (user+nice+system+irq+softirq) minus this process tree\'s CPU, over the run',
+      clientCpu: 'the tool process\'s CPU (cutime + cstime delta for programs we reap; for the watchload CLI its own utime + stime from /proc, read last before exit or, with the TUI, when the load has ended) plus, against single, the upstream process beside the peers, / responses',
+      cliServer: 'the CLI runs under taskset -c 0 and the server it spawns is moved to the servers\' CPU (taskset -a -p) within 20 ms of appearing, and again 1 s later',
+      foreign: '/proc/stat busy (user+nice+system+irq+softirq) minus this process tree\'s CPU (the private tmux server and its panes included), over the run',
     },
     summaries,
     records,
@@ -555,6 +654,8 @@ try {
   process.stdout.write(`${table(summaries)}\n`);
   log(`raw results: ${path}`);
 } finally {
-  for (const server of running) await server.stop();
+  for (const server of shared.values()) await server.stop();
+  // Started on first use by the TUI runs (TS cannot see the assignment there).
+  await (tmux as Tmux | null)?.stop();
   killAllChildren();
 }
