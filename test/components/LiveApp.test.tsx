@@ -55,12 +55,11 @@ describe('LiveApp', () => {
     const app = render(<LiveApp store={store} controls={controls} />);
     const { stdin, unmount } = app;
     const lastFrame = () => stripAnsi(app.lastFrame() ?? '');
-    await tick();
-    expect(lastFrame()).toContain('Threads · 5 processes · 35 threads');
+    // Ink renders asynchronously; on a busy machine 10 ms is not always enough.
+    await vi.waitFor(() => expect(lastFrame()).toContain('Threads · 5 processes · 35 threads'));
 
     store.publish({ ...BASE_STATE, phase: 'paused' });
-    await tick();
-    expect(lastFrame()).toContain('space resume');
+    await vi.waitFor(() => expect(lastFrame()).toContain('space resume'));
 
     stdin.write('?');
     await tick();
