@@ -24,7 +24,7 @@ const USAGE = `Usage: npx tsx bench/fidelity.ts [options]   (build first: npm ru
 
 The tutorial's load, -c 200 with a 1 s upstream delay (ideal: 200 req/s), against models
 that can hold 200 requests at once. Each round runs every tool once per model, in rotated
-order, each against a server started afresh. About 6 min with the defaults (2 models x 3
+order, each against a server started afresh. About 6–7 min with the defaults (2 models x 3
 tools x 3 rounds of ~17 s, plus the quiet-machine waits).
 
 Models (--models, comma-separated; default cluster,uwsgi):

@@ -33,7 +33,7 @@ const USAGE = `Usage: npx tsx bench/load-engine.ts [options]   (build first: npm
 
 Measures how much load watchload sends, against autocannon's CLI, wrk and ab: each tool in
 turn for --duration seconds with --connections connections, --runs rounds, against each
-server. About 6 min with the defaults (30 runs of 8 s plus the quiet-machine waits).
+server. About 6–7 min with the defaults (30 runs of 8 s plus the quiet-machine waits).
 
 Tools (--tools, comma-separated; default all):
   watchload-tui   the CLI with its live view, in a tmux pane (--columns x --rows); the
@@ -359,6 +359,8 @@ const SERVERS: readonly ServerSpec[] = [
       // master_process off: one process that is the worker, so that killing it (and
       // setpriv's pdeathsig) leaves no orphaned worker behind.
       const dir = mkdtempSync(join(tmpdir(), 'watchload-bench-nginx-'));
+      // Also on Ctrl-C: lib/children.ts then exits from its signal handler, past every finally.
+      process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
       const port = await freePort();
       const conf = `daemon off;
 master_process off;

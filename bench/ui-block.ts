@@ -121,10 +121,20 @@ interface RunMeasure {
 }
 type RunRecord = RunMeasure & Attempt;
 
+/** Where the child writes its results; removed at exit, Ctrl-C included (lib/children.ts exits from its handler). */
+let scratch: string | null = null;
+function scratchDir(): string {
+  if (scratch === null) {
+    const dir = mkdtempSync(join(tmpdir(), 'watchload-bench-ui-block-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    scratch = dir;
+  }
+  return scratch;
+}
+
 async function runOnce(tmux: Tmux, threads: number, run: number): Promise<ChildResult> {
   const tree = startChild([PYTHON, FIXTURE, String(threads), String(PROCESSES)], { stderr: 'inherit' });
-  const dir = mkdtempSync(join(tmpdir(), 'watchload-bench-ui-block-'));
-  const out = join(dir, 'result.json');
+  const out = join(scratchDir(), `result-${threads}-${run}-${Date.now()}.json`);
   const session = `ui-block-${threads}-${run}`;
   try {
     await waitForLine(tree, /^READY ?(.*)$/, 60_000);
@@ -143,7 +153,7 @@ async function runOnce(tmux: Tmux, threads: number, run: number): Promise<ChildR
   } finally {
     tmux.kill(session);
     await stopChild(tree);
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(out, { force: true });
   }
 }
 
@@ -300,7 +310,7 @@ try {
     method: {
       wiring: 'drivers/ui-block-child.mjs: createStore({ publishMs: 250 }), startSamplerThread (real worker, /proc), tuiFrontEnd() (Ink, LiveApp, Dashboard) from dist/, in a tmux pane; NODE_ENV=production',
       loopDelay: 'perf_hooks.monitorEventLoopDelay({ resolution: 1 }) over each phase: how late a 1 ms timer fired; a block of B ms reads about B',
-      fold: 'store.dispatch of one proc/sample event (the reducer), timed with performance.now(); receiving the snapshot (structured clone) and drawing are not in it',
+      fold: 'store.dispatch of one proc/sample event (the reducer), timed with performance.now(); receiving and decoding the snapshot and drawing are not in it',
       blocks: 'gaps over 16 ms of a 1 ms interval in the child, with what happened inside (±2 ms before): a store publish or a frame write (the view), else a snapshot fold (its receipt and fold), else nothing seen (GC, the scheduler)',
       writes: 'process.stdout.write wrapped and timed: synchronous for a TTY',
     },

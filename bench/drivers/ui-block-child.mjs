@@ -56,7 +56,7 @@ const BLOCK_MS = 16;
  * Event-loop delay and main-thread CPU over `seconds`, while whatever runs keeps running.
  * Beside monitorEventLoopDelay, a 1 ms interval of our own records every gap over BLOCK_MS
  * with the marks inside it, to say what blocked: a gap holding a publish or a write is the
- * view drawing; one holding only a fold is a snapshot's receipt (structured clone) and fold;
+ * view drawing; one holding only a fold is a snapshot's receipt (copy, decoding) and fold;
  * one holding nothing is GC or the scheduler (others' processes, the sampler thread).
  */
 async function phase(seconds, during) {

@@ -40,6 +40,8 @@ export function shellQuote(word: string): string {
 
 export async function startTmux(): Promise<Tmux> {
   const dir = mkdtempSync(join(tmpdir(), 'watchload-bench-tmux-'));
+  // Also on Ctrl-C: lib/children.ts then exits from its signal handler, past every finally.
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const socket = join(dir, 'sock');
   // No status line (the pane gets every row), panes stay after their process exits so that
   // the summary printed after quitting can still be read, scrollback for that summary.
