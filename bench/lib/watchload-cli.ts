@@ -28,26 +28,9 @@ export interface CliOutcome {
   readonly p99Ms: number | null;
 }
 
-/** The part of the `--json` report (src/report/json.ts, version 1) the benchmarks read. */
-export interface JsonReport {
-  readonly version: number;
-  readonly command: readonly string[];
-  readonly server: { readonly pid: number | null };
-  readonly config: Record<string, unknown>;
-  readonly load: {
-    readonly requests: number;
-    readonly ok: number;
-    readonly errors: number;
-    readonly timeouts: number;
-    readonly non2xx: number;
-    readonly resets: number;
-    readonly durationS: number;
-    readonly rps: number;
-    readonly latencyMs: { readonly p50: number | null; readonly p90: number | null; readonly p99: number | null; readonly max: number | null; readonly mean: number | null };
-  };
-  readonly shape: unknown;
-  readonly ended: string | null;
-}
+/** The `--json` report, version 1: the CLI's own type, not a copy of it. */
+export type { JsonReport } from '../../src/report/json.js';
+import type { JsonReport } from '../../src/report/json.js';
 
 export function outcomeOfReport(report: JsonReport): CliOutcome {
   const l = report.load;
