@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { parseRamp, stagesDurationMs, type Stage } from './load/schedule.js';
 import { allModels, findModel, modelNames, configureModel, type ModelSpec } from './models/registry.js';
 import type { SessionConfig } from './session/events.js';
+import type { Guards } from './insights/guard-types.js';
 import { UsageError } from './util/errors.js';
 
 /** What the command line asked for, validated. */
@@ -48,6 +49,27 @@ function rate(raw: string): number {
   return value;
 }
 
+function milliseconds(raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value <= 0 || value > 86_400_000) {
+    throw new InvalidArgumentError('expected milliseconds, more than 0');
+  }
+  return value;
+}
+
+/** `--max-errors 5` (a count) or `--max-errors 1%` (a share of the requests). */
+function errorLimit(raw: string): NonNullable<Guards['maxErrors']> {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(raw);
+  const value = match ? Number(match[1]) : NaN;
+  if (!match || !Number.isFinite(value)) throw new InvalidArgumentError('expected a count (5) or a percentage (1%)');
+  if (match[2] === '%') {
+    if (value > 100) throw new InvalidArgumentError('a percentage is at most 100%');
+    return { percent: value };
+  }
+  if (!Number.isInteger(value)) throw new InvalidArgumentError('a count is a whole number (or give a percentage: 1%)');
+  return { count: value };
+}
+
 function ramp(raw: string): Stage[] {
   try {
     return parseRamp(raw);
@@ -72,7 +94,8 @@ Examples:
   watchload models                                   the models and what they show
 
 Keys (TUI): q / Ctrl-C quit, space pause/resume the load, ? help.
-Exit codes: 0 done, 1 runtime failure (server failed or died), 2 usage error, 130 interrupted.`;
+Exit codes: 0 done, 1 runtime failure (server failed or died), 2 usage error, 3 a guard or expectation failed,
+            130 interrupted.`;
 
 function buildProgram(): Command {
   const program = new Command('watchload')
@@ -96,6 +119,10 @@ function buildProgram(): Command {
     .addOption(new Option('--port <n>', 'port of the server (default: a free one)').argParser(wholeNumber(1, 65_535)))
     .addOption(new Option('--timeout <seconds>', 'per-request timeout').argParser(seconds(0.1, 3_600)).default(30))
     .addOption(new Option('--ready-timeout <seconds>', 'how long the server may take to answer').argParser(seconds(0.1, 600)).default(30))
+    .addOption(new Option('--max-threads <n>', 'CI guard: fail (exit 3) if the server\'s threads ever exceed N').argParser(wholeNumber(1, 10_000_000)))
+    .addOption(new Option('--max-processes <n>', 'CI guard: fail (exit 3) if the server\'s processes ever exceed N').argParser(wholeNumber(1, 10_000_000)))
+    .addOption(new Option('--max-p99 <ms>', 'CI guard: fail (exit 3) if p99 latency exceeds MS (live window or whole run)').argParser(milliseconds))
+    .addOption(new Option('--max-errors <n|%>', 'CI guard: fail (exit 3) if failed requests exceed N, or N% of the requests').argParser(errorLimit))
     .option('--no-keepalive', 'a new connection for every request, as ab does without -k')
     .option('--no-tui', 'plain status lines on stderr instead of the live view')
     .option('--json', 'print only the JSON report on stdout (implies --no-tui)')
@@ -128,6 +155,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
   const options = program.opts<{
     model: string; workers?: number; threads?: number; asyncCores?: number; proxy?: 'nginx'; db?: 'postgres'; psycogreen?: boolean; connections: number; requests?: number; duration?: number;
     rate?: number | true; ramp?: Stage[]; loadWorkers: number;
+    maxThreads?: number; maxProcesses?: number; maxP99?: number; maxErrors?: Guards['maxErrors'];
     delay: number; interval: number; port?: number; timeout: number; readyTimeout: number; keepalive: boolean; tui: boolean; json?: boolean;
   }>();
   const spec = findModel(options.model);
@@ -174,6 +202,12 @@ export function parseCli(argv: readonly string[]): CliCommand {
       ramp: stages === null ? null : { unit: openLoop ? 'rate' : 'connections', stages },
       loadWorkers: options.loadWorkers,
       cores: availableParallelism(),
+      guards: {
+        maxThreads: options.maxThreads ?? null,
+        maxProcesses: options.maxProcesses ?? null,
+        maxP99Ms: options.maxP99 ?? null,
+        maxErrors: options.maxErrors ?? null,
+      },
     },
     port: options.port ?? null,
     json: options.json === true,

@@ -2,9 +2,10 @@ import { parseCli, type CliCommand } from './cli-options.js';
 import { allModels } from './models/registry.js';
 import { renderModelList } from './models/listing.js';
 import { probeHost } from './models/requirements.js';
-import { runSession, type FrontEnd } from './session/run.js';
+import { runSession, type FrontEnd, type SessionResult } from './session/run.js';
 import { headlessFrontEnd } from './frontend/headless.js';
 import { renderReport } from './report/render.js';
+import { buildJsonReport, type JsonReport } from './report/json.js';
 import { sanitizeForTerminal } from './util/sanitize.js';
 import { removeStaleRunDirs } from './util/run-dirs.js';
 import { RuntimeError, UsageError } from './util/errors.js';
@@ -46,6 +47,24 @@ export async function main(argv: readonly string[]): Promise<number> {
   // What a run killed with SIGKILL could not remove (nginx's prefix, PostgreSQL's cluster).
   for (const dir of removeStaleRunDirs()) process.stderr.write(`watchload: removed ${dir}, left by an earlier run that was killed\n`);
   const { frontEnd, interactive } = await chooseFrontEnd(command);
+  const { result, report } = await executeRun(command, frontEnd, interactive);
+
+  if (command.json) {
+    if (report) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  } else if (result.state.load.startedAtMs !== null) {
+    process.stdout.write(renderReport(result.state, result, 'text'));
+  }
+  printRunError(result);
+  return runExitCode(result, report);
+}
+
+export type RunCommand = Extract<CliCommand, { kind: 'run' }>;
+
+/**
+ * One run of a model, start to end, with the front end given; the report is null when the
+ * session never started. Shared by a plain run, `watchload run` and `compare`.
+ */
+export async function executeRun(command: RunCommand, frontEnd: FrontEnd, interactive: boolean): Promise<{ result: SessionResult; report: JsonReport | null }> {
   const result = await runSession(
     {
       config: command.config,
@@ -59,17 +78,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     },
     frontEnd,
   );
+  const report = result.state.config ? buildJsonReport(result.state, result) : null;
+  return { result, report };
+}
 
-  const ranLoad = result.state.load.startedAtMs !== null;
-  if (command.json) {
-    if (result.state.config) process.stdout.write(renderReport(result.state, result, 'json'));
-  } else if (ranLoad) {
-    process.stdout.write(renderReport(result.state, result, 'text'));
-  }
-  if (result.error) {
-    process.stderr.write(`watchload: ${sanitizeForTerminal(result.error.message)}\n`);
-    const details = result.error instanceof RuntimeError ? result.error.details : [];
-    for (const line of details.slice(-8)) process.stderr.write(`  | ${sanitizeForTerminal(line)}\n`);
-  }
-  return result.exitCode;
+/** The run's error, on stderr: one line, then the server's last words. */
+export function printRunError(result: SessionResult): void {
+  if (!result.error) return;
+  process.stderr.write(`watchload: ${sanitizeForTerminal(result.error.message)}\n`);
+  const details = result.error instanceof RuntimeError ? result.error.details : [];
+  for (const line of details.slice(-8)) process.stderr.write(`  | ${sanitizeForTerminal(line)}\n`);
+}
+
+/** 0 done, 1 runtime failure, 3 a guard broke (a failure outranks a breach), 130… interrupted. */
+export function runExitCode(result: SessionResult, report: JsonReport | null): number {
+  if (result.exitCode !== 0) return result.exitCode;
+  return report !== null && report.guards.some((g) => g.breached) ? 3 : 0;
 }

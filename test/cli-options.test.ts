@@ -1,3 +1,4 @@
+import { NO_GUARDS } from '../src/insights/guard-types.js';
 import { describe, expect, it } from 'vitest';
 import { availableParallelism } from 'node:os';
 import { parseCli } from '../src/cli-options.js';
@@ -11,7 +12,7 @@ function config(args: string[]) {
 describe('parseCli', () => {
   it('fills the defaults of issue 2: cluster, 50 connections, 30 s, 0.2 s delay, 250 ms sampling', () => {
     expect(config([])).toEqual({
-      model: 'cluster', workers: 4, threads: null, connections: 50, requests: null, durationS: 30, delayS: 0.2, intervalMs: 250, keepAlive: true, rate: null, ramp: null, loadWorkers: 1, cores: availableParallelism(),
+      model: 'cluster', workers: 4, threads: null, connections: 50, requests: null, durationS: 30, delayS: 0.2, intervalMs: 250, keepAlive: true, rate: null, ramp: null, loadWorkers: 1, cores: availableParallelism(), guards: NO_GUARDS,
     });
   });
 

@@ -2,6 +2,9 @@ import { EMPTY_HISTOGRAM, summarizeMs, type LatencySummaryMs } from '../load/his
 import type { SparseHistogram } from '../load/types.js';
 import { activeLoadMs, meanTargetRate, rateWindowMs } from '../session/store.js';
 import type { SessionState } from '../session/state.js';
+import { deriveInsights } from '../insights/index.js';
+import { evaluateGuards } from '../insights/guards.js';
+import type { GuardName, Insight, InsightKind } from '../insights/types.js';
 
 /** Where the run came from, beside what the store folded. */
 export interface RunFacts {
@@ -57,7 +60,10 @@ export interface JsonReport {
   readonly timeline: readonly {
     t: number; processes: number; threads: number; running: number; sleeping: number; born: number; died: number; rps: number; p99Ms: number | null; target: number | null;
   }[];
-  readonly insights: readonly { kind: string; t: number; text: string }[];
+  /** What the run showed, named, with when and the numbers (src/insights). */
+  readonly insights: readonly { kind: InsightKind; t: number; pid: number | null; text: string; evidence: Insight['evidence'] }[];
+  /** The --max-… guards given, and whether each held; any breach exits 3. */
+  readonly guards: readonly { guard: GuardName; limit: number | string; breached: boolean; value: number | null; t: number | null; text: string }[];
   readonly ended: string | null;
 }
 
@@ -140,8 +146,10 @@ export function buildJsonReport(state: SessionState, facts: RunFacts): JsonRepor
       rps: p.rps,
       p99Ms: roundOrNull(p.p99Ms),
       target: p.target,
+      failed: p.failed,
     })),
-    insights: [],
+    insights: deriveInsights(state).map((i) => ({ kind: i.kind, t: round(i.tMs / 1000), pid: i.pid, text: i.text, evidence: i.evidence })),
+    guards: evaluateGuards(state).map((g) => ({ guard: g.guard, limit: g.limit, breached: g.breached, value: g.value === null ? null : round(g.value), t: g.tMs === null ? null : round(g.tMs / 1000), text: g.text })),
     ended: state.ended,
   };
 }

@@ -1,5 +1,6 @@
 import type { Snapshot } from '../proc/types.js';
 import type { LatencyBatch, LoadCounts, Ramp } from '../load/types.js';
+import type { Guards } from '../insights/guard-types.js';
 
 /** What a run was asked to do; fixed for the whole session. */
 export interface SessionConfig {
@@ -21,6 +22,8 @@ export interface SessionConfig {
   readonly loadWorkers: number;
   /** CPUs watchload and the server share: what "the server is saturated" is measured against. */
   readonly cores: number;
+  /** Limits whose breach fails the run (exit 3): --max-threads, --max-processes, --max-p99, --max-errors. */
+  readonly guards: Guards;
 }
 
 /**

@@ -29,6 +29,8 @@ export interface TimelinePoint {
   readonly p99Ms: number | null;
   /** What the load was set to at this time: requests/s (open loop), connections (ramp); null for a constant closed loop. */
   readonly target: number | null;
+  /** Failed requests so far (errors, timeouts, resets, non-2xx): when a --max-errors guard broke. */
+  readonly failed: number;
 }
 
 /** A latency batch kept for the sliding window. */

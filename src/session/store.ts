@@ -2,7 +2,7 @@ import type { ProcessSample, Snapshot } from '../proc/types.js';
 import { addCounts, ZERO_COUNTS } from '../load/counts.js';
 import { EMPTY_HISTOGRAM, mergeAll, mergeHistograms, valueAtQuantileUs } from '../load/histogram.js';
 import { stageAt, stagesDurationMs } from '../load/schedule.js';
-import type { GeneratorSample } from '../load/types.js';
+import type { GeneratorSample, LoadCounts } from '../load/types.js';
 import type { SessionConfig, SessionEvent } from './events.js';
 import type { LoadState, PeakShape, SessionState, ShapeCount, ThreadChange, TimelinePoint, WindowSlice } from './state.js';
 
@@ -80,6 +80,11 @@ export function currentRps(window: readonly WindowSlice[], nowMs: number): numbe
 export function windowP99Ms(window: readonly WindowSlice[]): number | null {
   const us = valueAtQuantileUs(mergeAll(window.map((s) => s.histogram)), 0.99);
   return us === null ? null : us / 1000;
+}
+
+/** Requests that did not get a 2xx: errors, timeouts, silent resets and other statuses. */
+export function failedCount(counts: LoadCounts): number {
+  return counts.errors + counts.timeouts + counts.resets + counts.non2xx;
 }
 
 function addAtSecond(series: readonly number[], second: number, amount: number): number[] {
@@ -166,6 +171,7 @@ function reduceSample(state: SessionState, snapshot: Snapshot): SessionState {
     rps: loadRunning ? currentRps(state.load.window, snapshot.tMs) : 0,
     p99Ms: loadRunning ? windowP99Ms(state.load.window) : null,
     target: loadRunning && state.config ? loadTargetAt(state.config, activeLoadMs({ ...state, nowMs: snapshot.tMs })) : null,
+    failed: failedCount(state.load.counts),
   };
 
   return {

@@ -1,3 +1,4 @@
+import { NO_GUARDS } from '../../src/insights/guard-types.js';
 import type { ProcessSample, Snapshot, ThreadSample } from '../../src/proc/types.js';
 import type { SparseHistogram } from '../../src/load/types.js';
 import type { SessionState, ThreadChange } from '../../src/session/state.js';
@@ -72,7 +73,7 @@ export const CUMULATIVE_HISTOGRAM: SparseHistogram = {
 };
 
 export const BASE_STATE: SessionState = {
-  config: { model: 'cluster', workers: 4, threads: null, connections: 50, requests: null, durationS: 30, delayS: 0.2, intervalMs: 250, keepAlive: true, rate: null, ramp: null, loadWorkers: 1, cores: 2 },
+  config: { model: 'cluster', workers: 4, threads: null, connections: 50, requests: null, durationS: 30, delayS: 0.2, intervalMs: 250, keepAlive: true, rate: null, ramp: null, loadWorkers: 1, cores: 2, guards: NO_GUARDS },
   phase: 'loading',
   nowMs: 14_200,
   upstreamUrl: 'http://127.0.0.1:40111/',
@@ -94,7 +95,7 @@ export const BASE_STATE: SessionState = {
   timeline: Array.from({ length: 48 }, (_, k) => {
     const tMs = 2_250 + k * 250;
     const loaded = k >= 1;
-    return { tMs, processes: 5, threads: 35, running: loaded ? 3 : 0, sleeping: loaded ? 32 : 35, born: 0, died: 0, rps: loaded ? 248 : 0, p99Ms: loaded ? [208, 209, 212, 226, 210][k % 5] : null, target: null };
+    return { tMs, processes: 5, threads: 35, running: loaded ? 3 : 0, sleeping: loaded ? 32 : 35, born: 0, died: 0, rps: loaded ? 248 : 0, p99Ms: loaded ? [208, 209, 212, 226, 210][k % 5] : null, target: null, failed: 0 };
   }),
   load: {
     startedAtMs: 2_000,

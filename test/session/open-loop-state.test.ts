@@ -1,3 +1,4 @@
+import { NO_GUARDS } from '../../src/insights/guard-types.js';
 import { describe, expect, it } from 'vitest';
 import { INITIAL_STATE, rateWindowMs, reduce } from '../../src/session/store.js';
 import { achievedRate, generatorVerdict } from '../../src/session/generator-health.js';
@@ -9,7 +10,7 @@ import type { Snapshot } from '../../src/proc/types.js';
 
 const openLoop: SessionConfig = {
   model: 'cluster', workers: 2, threads: null, connections: 1000, requests: null, durationS: 4, delayS: 0.05, intervalMs: 250,
-  keepAlive: true, rate: 200, ramp: null, loadWorkers: 2, cores: 2,
+  keepAlive: true, rate: 200, ramp: null, loadWorkers: 2, cores: 2, guards: NO_GUARDS,
 };
 
 const healthy: GeneratorSample = { cpuPercent: 12, loopDelayP99Ms: 1, loopDelayMaxMs: 2, busy: 5, connections: 500, backlog: 0 };

@@ -1,3 +1,4 @@
+import { NO_GUARDS } from '../../src/insights/guard-types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import { survivors } from '../helpers/cli.js';
 // that dies in the middle of the load. Each must end the run with exit 1, the server's last
 // lines, and nothing left running.
 
-const config: SessionConfig = { model: 'test', workers: null, threads: null, connections: 5, requests: null, durationS: 20, delayS: 0.05, intervalMs: 100, keepAlive: true, rate: null, ramp: null, loadWorkers: 1, cores: 2 };
+const config: SessionConfig = { model: 'test', workers: null, threads: null, connections: 5, requests: null, durationS: 20, delayS: 0.05, intervalMs: 100, keepAlive: true, rate: null, ramp: null, loadWorkers: 1, cores: 2, guards: NO_GUARDS };
 const quiet: FrontEnd = { start() {}, async stop() {} };
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));

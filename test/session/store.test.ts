@@ -1,3 +1,4 @@
+import { NO_GUARDS } from '../../src/insights/guard-types.js';
 import { describe, expect, it } from 'vitest';
 import { INITIAL_STATE, activeLoadMs, reduce } from '../../src/session/store.js';
 import type { SessionEvent, SessionConfig } from '../../src/session/events.js';
@@ -5,7 +6,7 @@ import type { SessionState } from '../../src/session/state.js';
 import type { ProcessSample, Snapshot, ThreadSample } from '../../src/proc/types.js';
 import type { LatencyBatch } from '../../src/load/types.js';
 
-const config: SessionConfig = { model: 'cluster', workers: 4, threads: null, connections: 50, requests: 1000, durationS: null, delayS: 0.2, intervalMs: 250, keepAlive: true, rate: null, ramp: null, loadWorkers: 1, cores: 2 };
+const config: SessionConfig = { model: 'cluster', workers: 4, threads: null, connections: 50, requests: 1000, durationS: null, delayS: 0.2, intervalMs: 250, keepAlive: true, rate: null, ramp: null, loadWorkers: 1, cores: 2, guards: NO_GUARDS };
 
 function thread(tid: number, state = 'S'): ThreadSample {
   return { tid, name: 'node', state, cpuPercent: 0, ranMs: 0, lastCpu: 0, wchan: 'do_epoll_wait', waitLabel: 'epoll wait', role: '' };
@@ -38,7 +39,7 @@ describe('reduce', () => {
     expect(state.phase).toBe('ready');
     expect(state.shape).toEqual({ before: { processes: 5, threads: 35 }, peak: null, after: null });
     expect(state.births).toEqual([]);
-    expect(state.timeline).toEqual([{ tMs: 310, processes: 5, threads: 35, running: 5, sleeping: 30, born: 0, died: 0, rps: 0, p99Ms: null, target: null }]);
+    expect(state.timeline).toEqual([{ tMs: 310, processes: 5, threads: 35, running: 5, sleeping: 30, born: 0, died: 0, rps: 0, p99Ms: null, target: null, failed: 0 }]);
   });
 
   it('keeps the peak per process while load runs and the after shape from the first sample after it', () => {
