@@ -1,5 +1,6 @@
 import type { ModelSpec } from '../models/registry.js';
-import { spawnServer, waitReady, type ServerProcess } from '../models/supervisor.js';
+import { assertAnswers, attachServer, spawnServer, waitReady, type ServerProcess } from '../models/supervisor.js';
+import { assertNothingListens } from '../models/custom.js';
 import { assertRunnable } from '../models/requirements.js';
 import type { RunningCompanions } from '../models/companions.js';
 import { startUpstream, type Upstream } from '../upstream/upstream.js';
@@ -13,6 +14,10 @@ import type { SessionState } from './state.js';
 
 export interface SessionOptions {
   readonly config: SessionConfig;
+  /**
+   * What to run: a registry model, or the user's own server (ModelSpec.own: --cmd started
+   * here, --attach already running and never stopped).
+   */
   readonly model: ModelSpec;
   /** --port, or null for a free one. */
   readonly port: number | null;
@@ -61,10 +66,13 @@ function deferred<T>() {
 /**
  * Owns every lifecycle of a run: upstream, server, sampler, load, front end. Starts them in
  * order, ends on the first of: load done (headless), quit, a signal, the server dying, an
- * error; then tears down in order: load, sampler, UI, server group, upstream.
+ * error; then tears down in order: load, sampler, UI, server group, upstream. An attached
+ * server (--attach) is watched like any other but never stopped: watchload did not start it.
  */
 export async function runSession(options: SessionOptions, frontEnd: FrontEnd): Promise<SessionResult> {
   const { config, model } = options;
+  const own = model.own ?? null;
+  const attached = own?.attachPid !== undefined;
   const sessionStartMs = performance.timeOrigin + performance.now();
   const clock = () => performance.timeOrigin + performance.now() - sessionStartMs;
   const store = createStore({ publishMs: options.publishMs });
@@ -80,7 +88,8 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
 
   let upstream: Upstream | null = null;
   let server: ServerProcess | null = null;
-  let companions: RunningCompanions | null = null;
+  // Set in startServer(): a declared type alone would be narrowed to null at its uses here.
+  let companions = null as RunningCompanions | null;
   let sampler: Awaited<ReturnType<typeof startSamplerThread>> | null = null;
   let load: ReturnType<typeof startLoad> | null = null;
   let error: Error | null = null;
@@ -120,33 +129,22 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
   try {
     // A missing server, module or plugin: one line naming it, before anything starts.
     assertRunnable(model);
-    upstream = await startUpstream();
-    dispatch({ type: 'upstream/ready', tMs: clock(), url: upstream.url });
-
-    const port = options.port ?? (await freePort(options.host));
-    if (options.port !== null) await assertPortFree(options.port, options.host);
-    // What runs beside the server (nginx in front) starts first and stops after it (finish).
-    companions = (await model.startCompanions?.({ host: options.host, serverPort: port, readyTimeoutMs: options.readyTimeoutMs })) ?? null;
-    const launch = model.launch({
-      host: options.host,
-      port,
-      upstreamUrl: upstream.url,
-      workers: config.workers,
-      threads: config.threads,
-      companions,
-    });
-    // With a proxy in front, the readiness probe and the load go through it.
-    url = `http://${options.host}:${companions?.frontPort ?? port}${model.path}`;
-    server = spawnServer(launch);
+    ({ server, url } = await startServer());
     const started = server;
-    dispatch({ type: 'server/spawned', tMs: clock(), pid: started.pid, command: started.argv, url });
+    const target = url;
+    dispatch({ type: 'server/spawned', tMs: clock(), pid: started.pid, command: started.argv, url: target });
     void started.exited.then(({ code, signal }) => {
       dispatch({ type: 'server/exited', tMs: clock(), code, signal, expected: started.stopping, stderrTail: started.outputTail() });
       // Before it is ready, waitReady reports the exit itself, with the right words.
       if (!started.stopping && store.getState().server?.readyAtMs != null) end('server-exited', 1);
     });
 
-    if ((await unlessEnded(waitReady(`${url}?delay=0`, started, options.readyTimeoutMs))) === ENDED) return await finish();
+    // Ready: a model's app answers 200 (asking the upstream for no delay); the user's own
+    // server answers anything; an attached one must answer at once (it is running already).
+    const ready = attached
+      ? assertAnswers(target, options.readyTimeoutMs)
+      : waitReady(own ? target : `${target}?delay=0`, started, options.readyTimeoutMs, { anyStatus: own !== null });
+    if ((await unlessEnded(ready)) === ENDED) return await finish();
     dispatch({ type: 'server/ready', tMs: clock() });
 
     sampler = startSamplerThread({
@@ -166,7 +164,8 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
     const loadDone = deferred<void>();
     load = startLoad(
       {
-        url: `${url}?delay=${config.delayS}`,
+        // The user's own server gets its URL as given: it knows nothing of the upstream.
+        url: own ? target : `${target}?delay=${config.delayS}`,
         connections: config.connections,
         requests: config.requests,
         durationS: config.durationS,
@@ -202,6 +201,39 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
     return await finish();
   }
 
+  /**
+   * The server, by where it comes from: a registry model (the upstream it calls, its port,
+   * what runs beside it, then the server), the user's command (--cmd: at the user's URL,
+   * nothing else), or a running process (--attach: nothing is started).
+   */
+  async function startServer(): Promise<{ server: ServerProcess; url: string }> {
+    if (own?.attachPid !== undefined) return { server: attachServer(own.attachPid), url: own.url };
+    if (own) {
+      await assertNothingListens(own.url);
+      const { hostname, port } = new URL(own.url);
+      // The command is the user's: it ignores what a registry model takes from the context.
+      const launch = model.launch({ host: hostname, port: Number(port || 80), upstreamUrl: '', workers: null, threads: null });
+      return { server: spawnServer(launch), url: own.url };
+    }
+    upstream = await startUpstream();
+    dispatch({ type: 'upstream/ready', tMs: clock(), url: upstream.url });
+
+    const port = options.port ?? (await freePort(options.host));
+    if (options.port !== null) await assertPortFree(options.port, options.host);
+    // What runs beside the server (nginx in front) starts first and stops after it (finish).
+    companions = (await model.startCompanions?.({ host: options.host, serverPort: port, readyTimeoutMs: options.readyTimeoutMs })) ?? null;
+    const launch = model.launch({
+      host: options.host,
+      port,
+      upstreamUrl: upstream.url,
+      workers: config.workers,
+      threads: config.threads,
+      companions,
+    });
+    // With a proxy in front, the readiness probe and the load go through it.
+    return { server: spawnServer(launch), url: `http://${options.host}:${companions?.frontPort ?? port}${model.path}` };
+  }
+
   async function finish(): Promise<SessionResult> {
     const { reason, exitCode } = await ending.promise;
     try {
@@ -228,7 +260,9 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
     if (reason === 'server-exited' && !error && server) {
       const exit = store.getState().server?.exited;
       const how = exit?.signal ? `signal ${exit.signal}` : `exit code ${exit?.code}`;
-      error = new RuntimeError(`the server exited during the run (${how})`, server.outputTail());
+      error = attached
+        ? new RuntimeError(`the attached process ${server.pid} exited during the run`)
+        : new RuntimeError(`the server exited during the run (${how})`, server.outputTail());
     }
     return { state: store.getState(), reason, exitCode: error ? (error as { exitCode?: number }).exitCode ?? 1 : exitCode, error, command: server?.argv ?? [], url };
   }

@@ -55,6 +55,28 @@ export interface ThreadChange {
   readonly tMs: number;
 }
 
+/**
+ * One process of the server's tree over the whole run, as the insights read it: its thread
+ * count each time it changed, and what its main thread did while the load ran.
+ */
+export interface ProcessTrack {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly name: string;
+  readonly firstMs: number;
+  readonly lastMs: number;
+  /** False once a sample no longer has it. */
+  readonly alive: boolean;
+  /** [tMs, threads] at the first sample and at each change, oldest first. */
+  readonly threads: readonly (readonly [number, number])[];
+  /** [tMs, count] of threads in a pool the sampler could name (Node's worker threads, libuv's pool), likewise. */
+  readonly pooled: readonly (readonly [number, number])[];
+  /** Whether its main thread (tid = pid) was ever seen waiting in epoll: it runs an event loop (libuv, gevent's hub). */
+  readonly eventLoop: boolean;
+  /** Samples of its main thread while the load ran: running, in its event loop's epoll, elsewhere (by wait label). */
+  readonly mainUnderLoad: { readonly samples: number; readonly running: number; readonly inEventLoop: number; readonly elsewhere: Readonly<Record<string, number>>; readonly firstAwayMs: number | null };
+}
+
 export type Phase = 'starting' | 'ready' | 'loading' | 'paused' | 'done' | 'failed';
 
 export interface ServerInfo {
@@ -116,6 +138,8 @@ export interface SessionState {
     readonly after: ShapeCount | null;
   };
   readonly timeline: readonly TimelinePoint[];
+  /** The server's own processes (not companions), by pid, over the whole run. */
+  readonly processes: Readonly<Record<string, ProcessTrack>>;
   readonly load: LoadState;
   readonly ended: EndReason | null;
 }

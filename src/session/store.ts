@@ -4,7 +4,7 @@ import { EMPTY_HISTOGRAM, mergeAll, mergeHistograms, valueAtQuantileUs } from '.
 import { stageAt, stagesDurationMs } from '../load/schedule.js';
 import type { GeneratorSample, LoadCounts } from '../load/types.js';
 import type { SessionConfig, SessionEvent } from './events.js';
-import type { LoadState, PeakShape, SessionState, ShapeCount, ThreadChange, TimelinePoint, WindowSlice } from './state.js';
+import type { LoadState, PeakShape, ProcessTrack, SessionState, ShapeCount, ThreadChange, TimelinePoint, WindowSlice } from './state.js';
 
 /** How long latency batches stay in the sliding window ("last 5 s" percentiles). */
 export const WINDOW_MS = 5_000;
@@ -24,6 +24,7 @@ export const INITIAL_STATE: SessionState = Object.freeze({
   deaths: [],
   shape: { before: null, peak: null, after: null },
   timeline: [],
+  processes: {},
   load: {
     startedAtMs: null,
     finishedAtMs: null,
@@ -143,6 +144,70 @@ function growPeak(peak: PeakShape | null, snapshot: Snapshot): PeakShape {
   };
 }
 
+/** Threads in a pool the sampler named: Node's worker_threads and libuv's threadpool. */
+const POOL_ROLES = new Set(['worker thread', 'libuv pool']);
+
+function appendChange(series: readonly (readonly [number, number])[], tMs: number, value: number): readonly (readonly [number, number])[] {
+  const last = series[series.length - 1];
+  return last !== undefined && last[1] === value ? series : [...series, [tMs, value] as const];
+}
+
+/**
+ * Folds one sample into the per-process tracks; a track that did not change keeps its
+ * identity, so a steady tree costs one pass over its threads and no copies.
+ */
+function trackProcesses(tracks: SessionState['processes'], snapshot: Snapshot, loadRunning: boolean): SessionState['processes'] {
+  const next: Record<string, ProcessTrack> = { ...tracks };
+  const seen = new Set<string>();
+  for (const p of serverProcesses(snapshot)) {
+    const key = String(p.pid);
+    seen.add(key);
+    let pooled = 0;
+    let main: ProcessSample['threads'][number] | undefined;
+    for (const t of p.threads) {
+      if (POOL_ROLES.has(t.role)) pooled++;
+      if (t.tid === p.pid) main = t;
+    }
+    const old = next[key];
+    const mainInEpoll = main !== undefined && main.waitLabel === 'epoll wait';
+    let mainUnderLoad = old?.mainUnderLoad ?? { samples: 0, running: 0, inEventLoop: 0, elsewhere: {}, firstAwayMs: null };
+    if (loadRunning && main !== undefined) {
+      const running = main.state === 'R';
+      const label = running ? '' : main.state === 'D' ? 'disk wait (D)' : main.waitLabel || `state ${main.state}`;
+      mainUnderLoad = {
+        samples: mainUnderLoad.samples + 1,
+        running: mainUnderLoad.running + (running ? 1 : 0),
+        inEventLoop: mainUnderLoad.inEventLoop + (mainInEpoll ? 1 : 0),
+        elsewhere: running || mainInEpoll ? mainUnderLoad.elsewhere : { ...mainUnderLoad.elsewhere, [label]: (mainUnderLoad.elsewhere[label] ?? 0) + 1 },
+        firstAwayMs: mainUnderLoad.firstAwayMs ?? (mainInEpoll ? null : snapshot.tMs),
+      };
+    }
+    const threads = appendChange(old?.threads ?? [], snapshot.tMs, p.threads.length);
+    const pooledSeries = appendChange(old?.pooled ?? [], snapshot.tMs, pooled);
+    const eventLoop = (old?.eventLoop ?? false) || mainInEpoll;
+    if (old && old.alive && old.threads === threads && old.pooled === pooledSeries && old.eventLoop === eventLoop && old.mainUnderLoad === mainUnderLoad) {
+      next[key] = { ...old, lastMs: snapshot.tMs };
+      continue;
+    }
+    next[key] = {
+      pid: p.pid,
+      ppid: p.ppid,
+      name: p.name,
+      firstMs: old?.firstMs ?? snapshot.tMs,
+      lastMs: snapshot.tMs,
+      alive: true,
+      threads,
+      pooled: pooledSeries,
+      eventLoop,
+      mainUnderLoad,
+    };
+  }
+  for (const [key, track] of Object.entries(next)) {
+    if (track.alive && !seen.has(key)) next[key] = { ...track, alive: false };
+  }
+  return next;
+}
+
 function reduceSample(state: SessionState, snapshot: Snapshot): SessionState {
   const before = threadKeys(state.snapshot);
   const now = threadKeys(snapshot);
@@ -186,6 +251,7 @@ function reduceSample(state: SessionState, snapshot: Snapshot): SessionState {
       after: state.load.finishedAtMs !== null && state.shape.after === null ? shape : state.shape.after,
     },
     timeline: [...state.timeline, point],
+    processes: trackProcesses(state.processes, snapshot, loadRunning),
     // Age the window on samples too: after the load ends no batch comes to push old ones out.
     load: state.load.window.length > 0 && snapshot.tMs - state.load.window[0].tMs >= WINDOW_MS
       ? { ...state.load, window: state.load.window.filter((s) => snapshot.tMs - s.tMs < WINDOW_MS) }

@@ -92,6 +92,7 @@ export const BASE_STATE: SessionState = {
     peak: { processes: 5, threads: 35, threadsPerProcess: { '4242': 7, '4250': 7, '4257': 7, '4264': 7, '4271': 7 } },
     after: null,
   },
+  processes: {},
   timeline: Array.from({ length: 48 }, (_, k) => {
     const tMs = 2_250 + k * 250;
     const loaded = k >= 1;
