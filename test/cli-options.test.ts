@@ -65,3 +65,23 @@ describe('parseCli', () => {
     expect(() => parseCli(args)).toThrow(message);
   });
 });
+
+describe('CI guards', () => {
+  it('--max-threads, --max-processes, --max-p99 and --max-errors (a count or a percentage)', () => {
+    expect(config(['--max-threads', '100', '--max-processes', '5', '--max-p99', '1500', '--max-errors', '3']).guards).toEqual({
+      maxThreads: 100, maxProcesses: 5, maxP99Ms: 1500, maxErrors: { count: 3 },
+    });
+    expect(config(['--max-errors', '0.5%']).guards.maxErrors).toEqual({ percent: 0.5 });
+    expect(config(['--max-errors', '0']).guards.maxErrors).toEqual({ count: 0 });
+  });
+
+  it.each([
+    [['--max-threads', '0'], "option '--max-threads <n>' argument '0' is invalid. expected a whole number from 1 to 10000000"],
+    [['--max-p99', '-5'], "option '--max-p99 <ms>' argument '-5' is invalid. expected milliseconds, more than 0"],
+    [['--max-errors', 'lots'], "option '--max-errors <n|%>' argument 'lots' is invalid. expected a count (5) or a percentage (1%)"],
+    [['--max-errors', '150%'], "option '--max-errors <n|%>' argument '150%' is invalid. a percentage is at most 100%"],
+    [['--max-errors', '2.5'], "option '--max-errors <n|%>' argument '2.5' is invalid. a count is a whole number (or give a percentage: 1%)"],
+  ])('%j is a usage error', (args, message) => {
+    expect(() => parseCli(args)).toThrow(message);
+  });
+});

@@ -77,6 +77,13 @@ describe('watchload --model cluster --workers 4 -c 50 -d 5 --delay 0.2 --json', 
     expect(report.load.errors + report.load.timeouts + report.load.non2xx + report.load.resets).toBe(0);
     expect(report.load.ok).toBe(report.load.requests);
     expect(report.timeline.length).toBeGreaterThan(15);
+    // Said by the insights: prefork, threads flat, and the 50 connections all in flight.
+    const kinds = report.insights.map((i: { kind: string }) => i.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['prefork', 'flat', 'littles-law']));
+    expect(kinds).not.toContain('on-demand');
+    const little = report.insights.find((i: { kind: string }) => i.kind === 'littles-law');
+    expect(little.evidence.inFlight).toBeGreaterThan(45);
+    expect(little.evidence.inFlight).toBeLessThan(55);
     // Every process of the tree is gone once watchload has exited.
     const pids = [report.server.pid, ...Object.keys(report.shape.peak.threadsPerProcess).map(Number)];
     expect(await survivors(pids)).toEqual([]);

@@ -20,6 +20,18 @@ interface Report {
     peak: { processes: number; threads: number; threadsPerProcess: Record<string, number> };
     after: { processes: number; threads: number };
   };
+  insights: { kind: string; pid: number | null; text: string; evidence: Record<string, number | string | null> }[];
+}
+
+/** The kinds of insight the run produced, each once, in order. */
+function kinds(report: Report): string[] {
+  return [...new Set(report.insights.map((i) => i.kind))];
+}
+
+function insight(report: Report, kind: string): Report['insights'][number] {
+  const found = report.insights.find((i) => i.kind === kind);
+  if (!found) throw new Error(`no '${kind}' insight; got: ${report.insights.map((i) => i.text).join(' | ')}`);
+  return found;
 }
 
 let lastPids: number[] = [];
@@ -61,6 +73,10 @@ describe('worker-pool: a fixed pool of worker_threads, started up front', () => 
     expect(report.shape.after.threads).toBe(report.shape.before.threads);
     // 12 connections on 3 workers: each request waits for about 3 others ahead of it.
     expect(report.load.latencyMs.p50).toBeGreaterThan(2 * delayS * 1000);
+    // Said by the insights: the 3 worker threads are a pool from the start, nothing grows.
+    expect(insight(report, 'pool').evidence).toMatchObject({ poolThreads: 3, upFront: 1 });
+    expect(kinds(report)).toEqual(expect.arrayContaining(['flat', 'saturation']));
+    expect(kinds(report)).not.toContain('on-demand');
   });
 });
 
@@ -73,6 +89,12 @@ describe('thread-per-request: a new worker_thread per request, ended when it ans
     // thread's end and the next one's start).
     expect(report.shape.peak.threads).toBeGreaterThanOrEqual(report.shape.before.threads + connections * 0.75);
     expect(report.shape.after.threads).toBeLessThan(report.shape.peak.threads);
+    const onDemand = insight(report, 'on-demand');
+    expect(onDemand.evidence.from).toBe(NODE_IDLE_THREADS);
+    expect(onDemand.evidence.peak).toBe(report.shape.peak.threads);
+    expect(onDemand.evidence.after).toBeLessThan(report.shape.peak.threads);
+    expect(onDemand.text).toMatch(/fell back|then \d+ after/);
+    expect(kinds(report)).not.toContain('pool');
   });
 });
 
@@ -83,6 +105,9 @@ describe('libuv-pool: each request also hashes on libuv\'s threadpool', () => {
     expect(report.shape.peak.threads).toBe(NODE_IDLE_THREADS + 3);
     // libuv's pool never shrinks.
     expect(report.shape.after.threads).toBe(NODE_IDLE_THREADS + 3);
+    // A pool that appears on first use: libuv's threads, told apart by role.
+    expect(insight(report, 'pool').evidence).toMatchObject({ from: 0, level: 3, upFront: 0 });
+    expect(kinds(report)).not.toContain('flat');
   });
 });
 
@@ -95,5 +120,8 @@ describe('blocking: a synchronous handler on the main thread', () => {
     expect(report.load.rps).toBeLessThan(1.25 / delayS);
     // Two connections, one served at a time: each request also waits for the other's.
     expect(report.load.latencyMs.p50).toBeGreaterThan(1.5 * delayS * 1000);
+    // The event loop sat in Atomics.wait (a futex), not in epoll, while the clients waited.
+    expect(insight(report, 'blocked-loop').evidence.wait).toBe('futex wait');
+    expect(kinds(report)).toEqual(expect.arrayContaining(['one-at-a-time', 'flat']));
   });
 });

@@ -23,6 +23,7 @@ interface Report {
   server: { pid: number; exit: { expected: boolean } | null };
   load: { requests: number; ok: number; errors: number; timeouts: number; non2xx: number; resets: number; rps: number; durationS: number; latencyMs: { p50: number } };
   shape: { peak: { threadsPerProcess: Record<string, number> } };
+  insights: { kind: string; text: string; evidence: Record<string, number | string | null> }[];
 }
 
 /** Temp dirs that were there before: another run's are not ours to judge. */
@@ -88,6 +89,10 @@ describe('--db postgres under gunicorn-gevent --workers 1 (the tutorial\'s -n 10
     expect(blocking.load.rps).toBeLessThan(2.1);
     // Clients wait for the others' queries: a median well above one request's 1 s.
     expect(blocking.load.latencyMs.p50).toBeGreaterThan(1_500);
+    // Said by the insights: the worker's hub waited in libpq's poll(), not in its epoll.
+    const frozen = blocking.insights.find((i) => i.kind === 'blocked-loop');
+    expect(frozen, blocking.insights.map((i) => i.text).join(' | ')).toBeDefined();
+    expect(frozen?.evidence.wait).toMatch(/poll/);
   });
 
   it('with --psycogreen: queries yield to the hub and overlap (~2 × 1 s)', async () => {
@@ -97,6 +102,7 @@ describe('--db postgres under gunicorn-gevent --workers 1 (the tutorial\'s -n 10
     expect(green.load.durationS).toBeLessThan(3.6);
     expect(green.load.rps).toBeGreaterThan(2.8);
     expect(green.load.latencyMs.p50).toBeLessThan(1_500);
+    expect(green.insights.map((i) => i.kind)).not.toContain('blocked-loop');
   });
 
   it('the pair: the blocking run takes clearly longer', () => {

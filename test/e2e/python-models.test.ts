@@ -33,6 +33,18 @@ interface Report {
     peak: { processes: number; threads: number; threadsPerProcess: Record<string, number> };
     after: { processes: number; threads: number };
   };
+  insights: { kind: string; pid: number | null; text: string; evidence: Record<string, number | string | null> }[];
+}
+
+/** The kinds of insight the run produced, each once, in order. */
+function kinds(report: Report): string[] {
+  return [...new Set(report.insights.map((i) => i.kind))];
+}
+
+function insight(report: Report, kind: string): Report['insights'][number] {
+  const found = report.insights.find((i) => i.kind === kind);
+  if (!found) throw new Error(`no '${kind}' insight; got: ${report.insights.map((i) => i.text).join(' | ')}`);
+  return found;
 }
 
 /** Temp dirs that were there before: another run's are not ours to judge. */
@@ -85,6 +97,8 @@ describe('flask-dev: flask run --without-threads', () => {
     expect(report.load.rps).toBeGreaterThan(4);
     expect(report.load.rps).toBeLessThan(5.5);
     expect(report.load.latencyMs.p50).toBeGreaterThan(2 * 200);
+    expect(insight(report, 'one-at-a-time').text).toContain('(1 process, 1 thread)');
+    expect(kinds(report)).not.toContain('on-demand');
   });
 });
 
@@ -98,6 +112,10 @@ describe('flask-threaded: flask run --with-threads', () => {
     expect(report.shape.peak.threads).toBeLessThanOrEqual(21);
     expect(report.shape.after.processes).toBe(1);
     expect(report.shape.after.threads).toBeLessThanOrEqual(2);
+    const onDemand = insight(report, 'on-demand');
+    expect(onDemand.evidence).toMatchObject({ processes: 1, from: 1, peak: report.shape.peak.threads });
+    expect(onDemand.text).toContain('fell back');
+    expect(kinds(report)).not.toContain('pool');
   });
 });
 
@@ -115,6 +133,10 @@ describe('gunicorn: --workers 2 --threads 10 (gthread)', () => {
     expect(report.shape.peak.threads).toBeGreaterThan(report.shape.before.threads + 5);
     // gthread never shrinks its pool: after = peak.
     expect(report.shape.after).toEqual({ processes: 3, threads: report.shape.peak.threads });
+    expect(insight(report, 'prefork').evidence).toMatchObject({ processes: 3, workers: 2 });
+    expect(insight(report, 'on-demand').evidence.processes).toBe(2);
+    expect(insight(report, 'on-demand').text).toContain('stayed after the load');
+    expect(kinds(report)).toContain('pool');
   });
 
   it('--threads 1 is the sync worker: no threads at all, ever', async () => {
@@ -124,6 +146,8 @@ describe('gunicorn: --workers 2 --threads 10 (gthread)', () => {
     expect(report.shape.after).toEqual({ processes: 3, threads: 3 });
     // Two sync workers, one request each at a time: 2 / 0.1 s = 20 req/s at most.
     expect(report.load.rps).toBeLessThan(22);
+    expect(kinds(report)).toEqual(expect.arrayContaining(['prefork', 'flat']));
+    expect(kinds(report)).not.toContain('on-demand');
   });
 });
 
@@ -140,6 +164,8 @@ describe('gunicorn-gevent: --worker-class gevent --workers 2', () => {
     expect(report.shape.peak.threads).toBeLessThanOrEqual(1 + 2 * 11);
     // 50 clients served concurrently: far above what 2 sync workers could do (2 / 0.3 s).
     expect(report.load.rps).toBeGreaterThan(50);
+    expect(insight(report, 'prefork').evidence).toMatchObject({ processes: 3, workers: 2 });
+    expect(kinds(report)).not.toContain('blocked-loop');
   });
 });
 
@@ -153,6 +179,10 @@ describe('gevent: gevent.pywsgi after monkey.patch_all()', () => {
     expect(report.shape.peak.threads).toBeGreaterThan(report.shape.before.threads);
     expect(report.shape.peak.threads).toBeLessThanOrEqual(1 + 10);
     expect(report.load.rps).toBeGreaterThan(20);
+    // gevent's hub pool: threads on first use, held (at most 10 of them).
+    const pool = insight(report, 'pool');
+    expect(pool.evidence.level).toBeLessThanOrEqual(1 + 10);
+    expect(kinds(report)).not.toContain('prefork');
   });
 });
 
@@ -166,6 +196,9 @@ describe('uwsgi: --master --workers 2 --threads 10', () => {
     expect(report.shape.after).toEqual(flat);
     expect(workerThreads(report)).toEqual([10, 10]);
     expect(report.load.rps).toBeGreaterThan(20);
+    expect(insight(report, 'prefork').evidence).toMatchObject({ processes: 3, workers: 2, threads: 21 });
+    expect(kinds(report)).toContain('flat');
+    expect(kinds(report)).not.toContain('on-demand');
   });
 });
 
@@ -178,6 +211,8 @@ describe('uwsgi-gevent: --workers 2 --gevent 100', () => {
     for (const threads of workerThreads(report)) expect(threads).toBeLessThanOrEqual(1 + 10);
     expect(report.shape.peak.threads).toBeLessThan(1 + 20);
     expect(report.load.rps).toBeGreaterThan(20);
+    expect(insight(report, 'prefork').evidence).toMatchObject({ processes: 3, workers: 2 });
+    expect(kinds(report)).not.toContain('blocked-loop');
   });
 });
 
