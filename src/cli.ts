@@ -55,7 +55,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(renderReport(result.state, result, 'text'));
   }
   printRunError(result);
+  printBrokenGuards(report);
   return runExitCode(result, report);
+}
+
+/** Each limit the run broke, one line on stderr: what CI logs show. */
+export function printBrokenGuards(report: JsonReport | null): void {
+  for (const guard of report?.guards ?? []) if (guard.breached) process.stderr.write(`watchload: guard broken: ${guard.text}\n`);
 }
 
 export type RunCommand = Extract<CliCommand, { kind: 'run' }>;
