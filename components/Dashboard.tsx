@@ -7,6 +7,9 @@ import type { SparseHistogram } from '../src/load/types.js';
 import type { SessionState } from '../src/session/state.js';
 import { sanitizeForTerminal } from '../src/util/sanitize.js';
 import { Footer } from './Footer.js';
+import { InsightsStrip } from './InsightsStrip.js';
+import { deriveInsights } from '../src/insights/index.js';
+import { evaluateGuards } from '../src/insights/guards.js';
 import { Header, headerInfo, wholeSecondsRps } from './Header.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { LatencyPane } from './LatencyPane.js';
@@ -42,6 +45,8 @@ export interface DashboardLayout {
   /** Blank columns between the panes side by side. */
   readonly gapColumns: number;
   readonly footerLines: number;
+  /** The insights strip between the panes and the footer. */
+  readonly insightLines: number;
 }
 
 /**
@@ -52,11 +57,12 @@ export function calculateLayout(columns: number, rows: number, options: { readon
   const frameRows = Math.max(0, rows - 1);
   const none: PaneBox = { widthColumns: 0, rows: 0 };
   if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
-    return { tooSmall: true, frameRows, headerLines: 0, direction: 'column', thread: none, latency: none, gapColumns: 0, footerLines: 0 };
+    return { tooSmall: true, frameRows, headerLines: 0, direction: 'column', thread: none, latency: none, gapColumns: 0, footerLines: 0, insightLines: 0 };
   }
   const headerLines = frameRows >= 22 ? 4 : frameRows >= 17 ? 3 : 2;
   const footerLines = 1;
-  const body = frameRows - headerLines - footerLines;
+  const insightLines = frameRows >= 30 ? 3 : frameRows >= 20 ? 2 : frameRows >= 17 ? 1 : 0;
+  const body = frameRows - headerLines - footerLines - insightLines;
   if (columns >= SIDE_BY_SIDE_COLUMNS) {
     // The latency pane needs 48 columns for its five percentile columns; the thread pane gets
     // the larger share since its names and wait labels are the longer texts.
@@ -71,6 +77,7 @@ export function calculateLayout(columns: number, rows: number, options: { readon
       latency: { widthColumns: latencyWidth, rows: body },
       gapColumns,
       footerLines,
+      insightLines,
     };
   }
   // Stacked: the latency pane needs 7 rows for its table, sparkline and 3 bars (9 in open
@@ -87,6 +94,7 @@ export function calculateLayout(columns: number, rows: number, options: { readon
     latency: { widthColumns: columns, rows: latencyRows },
     gapColumns: 0,
     footerLines,
+    insightLines,
   };
 }
 
@@ -163,7 +171,7 @@ export function Dashboard({ state, columns, rows, showHelp, windowMs = 5000 }: D
   // The notice takes a row from the thread pane (from both panes when they sit side by side).
   const threadRows = layout.thread.rows - (notice ? 1 : 0);
   const latencyRows = layout.latency.rows - (notice && layout.direction === 'row' ? 1 : 0);
-  const bodyRows = layout.frameRows - layout.headerLines - layout.footerLines;
+  const bodyRows = layout.frameRows - layout.headerLines - layout.footerLines - layout.insightLines;
   return (
     <Box flexDirection="column" width={columns}>
       <Header info={headerInfo(state)} widthColumns={columns} lines={layout.headerLines} />
@@ -195,6 +203,13 @@ export function Dashboard({ state, columns, rows, showHelp, windowMs = 5000 }: D
           </Box>
         </Box>
       )}
+      <InsightsStrip
+        insights={deriveInsights(state)}
+        guards={evaluateGuards(state)}
+        rows={layout.insightLines}
+        widthColumns={columns}
+        loadStarted={state.load.startedAtMs !== null}
+      />
       <Footer phase={state.phase} showHelp={showHelp} widthColumns={columns} />
     </Box>
   );

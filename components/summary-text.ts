@@ -1,3 +1,5 @@
+import { deriveInsights } from '../src/insights/index.js';
+import { evaluateGuards } from '../src/insights/guards.js';
 import { GENERATOR_CPU_LIMIT_PERCENT } from '../src/load/generator.js';
 import { EMPTY_HISTOGRAM, summarizeMs } from '../src/load/histogram.js';
 import type { SessionConfig } from '../src/session/events.js';
@@ -23,6 +25,25 @@ const END_TEXT: Readonly<Record<string, string>> = {
 
 function shapeText(s: ShapeCount | null): string {
   return s === null ? '—' : `${s.processes} / ${s.threads}`;
+}
+
+/** The summary's width: every line fits a standard terminal and a CI log. */
+const SUMMARY_COLUMNS = 80;
+
+/** The words of `text` in lines of at most `width` columns (a longer word gets a line of its own). */
+function wrapWords(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== '') out.push(line);
+  return out;
 }
 
 const label = (name: string): Segment => ({ text: `  ${name.padEnd(10)}`, dim: true });
@@ -101,6 +122,15 @@ export function summaryLines(state: SessionState): Line[] {
       text: `processes / threads: before ${shapeText(state.shape.before)} · peak ${shapeText(state.shape.peak)} · after ${shapeText(state.shape.after)}`,
     },
   ]);
+  deriveInsights(state).forEach((insight, k) => {
+    const at = `${(insight.tMs / 1000).toFixed(1)}s `.padEnd(7);
+    wrapWords(sanitizeForTerminal(insight.text), SUMMARY_COLUMNS - 12 - at.length).forEach((part, j) => {
+      lines.push([label(k === 0 && j === 0 ? 'insights' : ''), { text: j === 0 ? at : ' '.repeat(at.length), dim: true }, { text: part }]);
+    });
+  });
+  for (const guard of evaluateGuards(state)) {
+    lines.push([label('guard'), guard.breached ? { text: `✗ ${guard.text}`, color: 'red', bold: true } : { text: `✓ ${guard.text}`, color: 'green' }]);
+  }
   const exited = state.server?.exited;
   if (exited && !exited.expected) {
     const how = exited.signal !== null ? `signal ${exited.signal}` : `code ${exited.code}`;

@@ -24,7 +24,6 @@ function fakeStore(initial: SessionState) {
   };
 }
 
-const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
 
 describe('keyAction', () => {
   it.each([
@@ -56,27 +55,23 @@ describe('LiveApp', () => {
     const { stdin, unmount } = app;
     const lastFrame = () => stripAnsi(app.lastFrame() ?? '');
     // Ink renders asynchronously; on a busy machine 10 ms is not always enough.
-    await vi.waitFor(() => expect(lastFrame()).toContain('Threads · 5 processes · 35 threads'));
+    await vi.waitFor(() => expect(lastFrame()).toContain('Threads · 5 processes · 35 threads'), { timeout: 5_000 });
 
     store.publish({ ...BASE_STATE, phase: 'paused' });
-    await vi.waitFor(() => expect(lastFrame()).toContain('space resume'));
+    await vi.waitFor(() => expect(lastFrame()).toContain('space resume'), { timeout: 5_000 });
 
+    // Each key's effect is awaited, not a fixed tick: a frame can take longer on a busy machine.
     stdin.write('?');
-    await tick();
-    expect(lastFrame()).toContain('q, Ctrl-C');
+    await vi.waitFor(() => expect(lastFrame()).toContain('q, Ctrl-C'), { timeout: 5_000 });
     stdin.write('?');
-    await tick();
-    expect(lastFrame()).not.toContain('q, Ctrl-C');
+    await vi.waitFor(() => expect(lastFrame()).not.toContain('q, Ctrl-C'), { timeout: 5_000 });
 
     stdin.write(' ');
-    await tick();
-    expect(controls.togglePause).toHaveBeenCalledTimes(1);
+    await vi.waitFor(() => expect(controls.togglePause).toHaveBeenCalledTimes(1), { timeout: 5_000 });
     stdin.write('\x03');
-    await tick();
-    expect(controls.interrupt).toHaveBeenCalledWith('SIGINT');
+    await vi.waitFor(() => expect(controls.interrupt).toHaveBeenCalledWith('SIGINT'), { timeout: 5_000 });
     stdin.write('q');
-    await tick();
-    expect(controls.quit).toHaveBeenCalledTimes(1);
+    await vi.waitFor(() => expect(controls.quit).toHaveBeenCalledTimes(1), { timeout: 5_000 });
 
     expect(store.listeners.size).toBe(1);
     unmount();

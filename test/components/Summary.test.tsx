@@ -23,7 +23,8 @@ const FINISHED: SessionState = {
 describe('renderSummaryText', () => {
   it('says everything the run measured, in plain text, each line within 80 columns', () => {
     for (const line of renderSummaryText(FINISHED).split('\n').slice(2)) expect(line.length).toBeLessThanOrEqual(80);
-    expect(renderSummaryText(FINISHED)).toBe(
+    const lines = renderSummaryText(FINISHED).split('\n');
+    expect(lines.slice(0, 9).join('\n')).toBe(
       [
         'watchload · cluster · 4 workers · completed after 0:33',
         '  command   node /work/main/dist/src/models/servers/cluster.js --workers 4 --port 41234',
@@ -36,6 +37,12 @@ describe('renderSummaryText', () => {
         '  shape     processes / threads: before 5 / 35 · peak 5 / 35 · after 5 / 35',
       ].join('\n'),
     );
+    // Then the insights, each wrapped under its time.
+    expect(lines.slice(9, 11)).toEqual([
+      '  insights  2.3s   5 processes existed before the first request (1 master + 4',
+      '                   workers): prefork',
+    ]);
+    expect(lines.slice(11).join(' ')).toMatch(/^ +\d+\.\ds +Little's law: 248\.3 req\/s × 201 ms mean latency = 50 in +flight, the 50 connections, kept busy \(100 %\)$/);
   });
 
   it('includes why the server died and its last stderr lines, sanitized', () => {
@@ -48,7 +55,7 @@ describe('renderSummaryText', () => {
     };
     const text = renderSummaryText(state);
     expect(text.split('\n').slice(0, 1)).toEqual(['watchload · cluster · 4 workers · server exited after 0:33']);
-    expect(text.split('\n').slice(-4)).toEqual([
+    expect(text.split('\n').filter((l) => !/^ +(insights +)?\d+\.\ds|^ {19}\S/.test(l)).slice(-4)).toEqual([
       '  shape     processes / threads: before — · peak — · after —',
       '  server    exited on its own (code 1)',
       '  │ at listen',
