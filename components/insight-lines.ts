@@ -12,7 +12,9 @@ export function insightLines(insights: readonly Insight[], guards: readonly Guar
     { text: '✗ guard ', color: 'red', bold: true },
     { text: sanitizeForTerminal(g.text), color: 'red' },
   ]);
-  const said: Line[] = insights.map((i) => [
+  // Short of room, Little's law goes first: a consistency check, not a shape of the server.
+  const shown = broken.length + insights.length > rows ? insights.filter((i) => i.kind !== 'littles-law') : insights;
+  const said: Line[] = shown.map((i) => [
     { text: '▸ ', color: 'cyan' },
     { text: `${(i.tMs / 1000).toFixed(1)}s `, dim: true },
     // Every text ends by naming its kind ("…: prefork", "saturated: …"): the kind is not repeated.
@@ -23,11 +25,11 @@ export function insightLines(insights: readonly Insight[], guards: readonly Guar
     return [fitLine([{ text: waiting, dim: true }], width)];
   }
   const all = [...broken, ...said];
-  if (all.length <= rows) return all.map((l) => fitLine(l, width));
+  const hidden = broken.length + insights.length - Math.min(rows, all.length);
+  if (hidden === 0) return all.map((l) => fitLine(l, width));
   // Keep the guards and the newest insights; say what was left out.
   const room = Math.max(0, rows - broken.length);
   const kept = [...broken.slice(0, rows), ...said.slice(said.length - room)].slice(0, rows);
-  const hidden = all.length - kept.length;
   const [first, ...rest] = kept;
   return [fitLine([{ text: `+${hidden} `, dim: true }, ...first], width), ...rest.map((l) => fitLine(l, width))];
 }

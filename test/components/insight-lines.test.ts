@@ -28,3 +28,11 @@ describe('insightLines', () => {
     expect(lineText(lines[0])).not.toMatch(/\x1b/);
   });
 });
+
+describe('insightLines, short of room', () => {
+  it("Little's law gives way before any shape", () => {
+    const little: Insight = { kind: 'littles-law', tMs: 9_000, pid: null, text: 'law', evidence: {} };
+    expect(insightLines([insight(1_000, 'prefork'), insight(2_000, 'pool'), little], [], 2, 80, true).map(lineText)).toEqual(['+1 ▸ 1.0s prefork', '▸ 2.0s pool']);
+    expect(insightLines([insight(1_000, 'prefork'), little], [], 2, 80, true).map(lineText)).toEqual(['▸ 1.0s prefork', '▸ 9.0s law']);
+  });
+});
