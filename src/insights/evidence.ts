@@ -33,12 +33,20 @@ export interface LoadSpan {
   readonly finished: boolean;
   /** Load time without pauses. */
   readonly activeMs: number;
+  /**
+   * When the load stopped sending: a -d or --ramp run's deadline (what is still in flight then
+   * drains after it), else the end. A count's trend is read up to here, not through the drain.
+   */
+  readonly sendEndMs: number;
 }
 
 export function loadSpan(state: SessionState): LoadSpan | null {
   const { startedAtMs, finishedAtMs } = state.load;
   if (startedAtMs === null) return null;
-  return { startMs: startedAtMs, endMs: finishedAtMs ?? state.nowMs, finished: finishedAtMs !== null, activeMs: activeLoadMs(state) };
+  const endMs = finishedAtMs ?? state.nowMs;
+  const durationS = state.config?.durationS ?? null;
+  const sendEndMs = durationS === null ? endMs : Math.min(endMs, startedAtMs + state.load.pausedTotalMs + durationS * 1000);
+  return { startMs: startedAtMs, endMs, finished: finishedAtMs !== null, activeMs: activeLoadMs(state), sendEndMs };
 }
 
 /** What clients saw so far: the figures the load insights rest on. */

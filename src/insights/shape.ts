@@ -181,17 +181,19 @@ const MIN_EXPLOSION_GROWTH = 20;
 /** thread explosion: a count still climbing when the load ended (or now), at what rate. */
 export function threadExplosion(state: SessionState): Insight[] {
   const span = loadSpan(state);
-  if (span === null || span.endMs - span.startMs < 2_000) return [];
+  // Up to when the load stopped sending: the drain after a deadline is no part of the trend.
+  const endMs = span?.sendEndMs ?? 0;
+  if (span === null || endMs - span.startMs < 2_000) return [];
   const found: Insight[] = [];
   for (const track of tracks(state)) {
     if (!aliveAtStart(track, span)) continue;
     const from = valueAt(track.threads, span.startMs);
-    const peak = peakBetween(track.threads, span.startMs, span.endMs);
+    const peak = peakBetween(track.threads, span.startMs, endMs);
     const grew = peak.value - from;
     if (grew < MIN_EXPLOSION_GROWTH || peak.value < 2 * Math.max(1, from)) continue;
-    const tailFromMs = span.endMs - TAIL_SHARE * (span.endMs - span.startMs);
+    const tailFromMs = endMs - TAIL_SHARE * (endMs - span.startMs);
     const atTail = valueAt(track.threads, tailFromMs);
-    const atEnd = valueAt(track.threads, span.endMs);
+    const atEnd = valueAt(track.threads, endMs);
     const stillRising = atEnd - atTail >= Math.max(5, 0.1 * grew) && atEnd >= 0.95 * peak.value;
     if (!stillRising) continue;
     const perSecond = grew / Math.max(0.001, (peak.tMs - span.startMs) / 1000);
@@ -199,7 +201,7 @@ export function threadExplosion(state: SessionState): Insight[] {
       kind: 'thread-explosion',
       tMs: tailFromMs,
       pid: track.pid,
-      text: `threads of ${processName(track)} grew ${from} → ${peak.value} at ${Math.round(perSecond)} threads/s with no plateau${span.finished ? ': still climbing when the load stopped' : ''}`,
+      text: `threads of ${processName(track)} grew ${from} → ${peak.value} at ${Math.round(perSecond)} threads/s with no plateau${span.finished || endMs < span.endMs ? ': still climbing when the load stopped' : ''}`,
       evidence: { from, peak: peak.value, perSecond: round1(perSecond), lastShareGrowth: atEnd - atTail },
     });
   }

@@ -98,6 +98,18 @@ describe('thread-per-request: a new worker_thread per request, ended when it ans
   });
 });
 
+describe('thread-per-request under a rising ramp: the thread explosion', () => {
+  it('threads climb with the connections and have not levelled off when the sending stops', async () => {
+    const report = await run(['--model', 'thread-per-request', '--ramp', '2:10,2:30,2:60', '--delay', '1.5']);
+    const explosion = insight(report, 'thread-explosion');
+    expect(explosion.evidence.from).toBe(NODE_IDLE_THREADS);
+    // The last stage's 60 connections: most of them have a thread of their own at the end.
+    expect(explosion.evidence.peak).toBeGreaterThan(NODE_IDLE_THREADS + 40);
+    expect(explosion.evidence.perSecond).toBeGreaterThan(5);
+    expect(explosion.text).toContain('still climbing when the load stopped');
+  });
+});
+
 describe('libuv-pool: each request also hashes on libuv\'s threadpool', () => {
   it('no pool before the first request, N more threads from then on', async () => {
     const report = await run(['--model', 'libuv-pool', '--threads', '3', '-c', '10', '-d', '2', '--delay', '0.1']);

@@ -141,6 +141,18 @@ describe('thread explosion', () => {
     expect(insight.text).toMatch(/grew 7 → 507 at 50 threads\/s with no plateau: still climbing when the load stopped$/);
   });
 
+  it('read up to the deadline: threads ending in the drain after it do not hide the climb', () => {
+    // 8 s of sending (-d 8), then 2 s of drain in which the threads end.
+    const b = new SessionBuilder({ durationS: 8 });
+    b.sample(750, single(7)).startLoad(1_000);
+    for (let t = 1_250; t <= 11_000; t += 250) {
+      b.responses(t, 10, 1_000);
+      b.sample(t, single(t <= 9_000 ? 7 + Math.floor((t - 1_000) / 100) * 2 : 7));
+    }
+    const state = b.finishLoad(11_000).state();
+    expect(only(state, 'thread-explosion').evidence).toMatchObject({ from: 7, peak: 167 });
+  });
+
   it('growth that levels off is on demand, not an explosion', () => {
     const state = run({ seconds: 10, rps: 50, latencyMs: 1_000, at: (t) => single(t < 2_000 ? 7 : 207) });
     expect(kinds(state)).toContain('on-demand');
