@@ -98,7 +98,7 @@ export function littlesLaw(state: SessionState): Insight[] {
   const verdict = share >= 0.85 && share <= 1.1
     ? `the ${view.connections} connections, kept busy (${Math.round(share * 100)} %)`
     : share < 0.85
-      ? `fewer than the ${view.connections} connections (${Math.round(share * 100)} %): connections sat idle part of the time`
+      ? `fewer than the ${view.connections} connections (${Math.round(share * 100)} %) on average: some were idle part of the time (between requests, or as the last ones drained)`
       : `more than the ${view.connections} connections (${Math.round(share * 100)} %): the rate window is shorter than the latencies`;
   return [{
     kind: 'littles-law',
