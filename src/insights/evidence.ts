@@ -65,7 +65,15 @@ export interface ClientView {
   readonly ramped: boolean;
 }
 
+/** Several detectors read the same view of one state: summarized once. */
+const views = new WeakMap<SessionState, ClientView | null>();
+
 export function clientView(state: SessionState): ClientView | null {
+  if (!views.has(state)) views.set(state, computeClientView(state));
+  return views.get(state) ?? null;
+}
+
+function computeClientView(state: SessionState): ClientView | null {
   const config = state.config;
   if (config === null || state.load.startedAtMs === null) return null;
   const counts = state.load.totals ?? state.load.counts;
