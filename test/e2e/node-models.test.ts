@@ -63,6 +63,18 @@ async function run(args: readonly string[]): Promise<Report> {
   return report;
 }
 
+describe('single: one process, one event loop', () => {
+  it('concurrency without threads: flat, no prefork, every connection in flight', async () => {
+    const report = await run(['--model', 'single', '-c', '20', '-d', '2', '--delay', '0.1']);
+    expect(report.shape.before.threads).toBe(NODE_IDLE_THREADS);
+    expect(insight(report, 'flat').evidence).toMatchObject({ processes: 1, threads: NODE_IDLE_THREADS, connections: 20 });
+    expect(kinds(report)).not.toContain('prefork');
+    expect(kinds(report)).not.toContain('on-demand');
+    expect(kinds(report)).not.toContain('blocked-loop');
+    expect(insight(report, 'littles-law').evidence.inFlight).toBeGreaterThan(17);
+  });
+});
+
 describe('worker-pool: a fixed pool of worker_threads, started up front', () => {
   it('7 + N threads before the first request, flat under load; requests beyond N queue', async () => {
     const delayS = 0.2;
