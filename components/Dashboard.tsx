@@ -1,3 +1,4 @@
+import { exitText } from './format.js';
 import React from 'react';
 import { Box } from 'ink';
 import { EMPTY_HISTOGRAM, mergeAll } from '../src/load/histogram.js';
@@ -113,7 +114,7 @@ export function tooSmallLines(columns: number, rows: number): Line[] {
 export function noticeLine(state: SessionState, width: number): Line | null {
   const exited = state.server?.exited;
   if (!exited || exited.expected) return null;
-  const how = exited.signal !== null ? `signal ${exited.signal}` : `code ${exited.code}`;
+  const how = exitText(exited);
   const last = exited.stderrTail.length > 0 ? `: ${sanitizeForTerminal(exited.stderrTail[exited.stderrTail.length - 1])}` : '';
   return fitLine([{ text: `server exited (${how})${last}`, color: 'red', bold: true }], width);
 }

@@ -1,3 +1,4 @@
+import { isOwnServer } from '../src/models/custom.js';
 import React from 'react';
 import { activeLoadMs, rateWindowMs, targetRate } from '../src/session/store.js';
 import { generatorVerdict, type GeneratorVerdict } from '../src/session/generator-health.js';
@@ -96,7 +97,7 @@ export function headerInfo(state: SessionState): HeaderInfo {
     workers: state.config?.workers ?? null,
     threads: state.config?.threads ?? null,
     connections: state.config?.connections ?? null,
-    delayS: state.config?.delayS ?? null,
+    delayS: state.config && !isOwnServer(state.config.model) ? state.config.delayS : null,
     command: state.server?.command ?? [],
     url: state.server?.url ?? null,
     phase: state.phase,

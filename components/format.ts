@@ -78,3 +78,9 @@ export function formatRssBytes(rssBytes: number): string {
   if (mib < 9999.95) return `${mib.toFixed(1)} MiB`;
   return `${(mib / 1024).toFixed(1)} GiB`;
 }
+
+/** How a process ended: `signal SIGKILL`, `code 1`, or (an attached process, not our child) that nobody could tell. */
+export function exitText(exit: { readonly code: number | null; readonly signal: string | null }): string {
+  if (exit.signal !== null) return `signal ${exit.signal}`;
+  return exit.code !== null ? `code ${exit.code}` : 'exit status unknown: not our child';
+}

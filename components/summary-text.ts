@@ -1,3 +1,4 @@
+import { isOwnServer } from '../src/models/custom.js';
 import { deriveInsights } from '../src/insights/index.js';
 import { evaluateGuards } from '../src/insights/guards.js';
 import { GENERATOR_CPU_LIMIT_PERCENT } from '../src/load/generator.js';
@@ -5,7 +6,7 @@ import { EMPTY_HISTOGRAM, summarizeMs } from '../src/load/histogram.js';
 import type { SessionConfig } from '../src/session/events.js';
 import type { ShapeCount, SessionState } from '../src/session/state.js';
 import { sanitizeForTerminal } from '../src/util/sanitize.js';
-import { formatClock, formatCount, formatLatencyMs, formatRate, formatSetting } from './format.js';
+import { formatClock, formatCount, formatLatencyMs, formatRate, formatSetting, exitText } from './format.js';
 import { formatCommand } from './Header.js';
 import { activeLoadMs, meanTargetRate, rateWindowMs } from '../src/session/store.js';
 import { lineText, type Line, type Segment } from './line.js';
@@ -73,7 +74,8 @@ export function summaryLines(state: SessionState): Line[] {
   }
   if (config !== null) {
     const bound = config.requests !== null ? `${formatCount(config.requests)} requests` : config.durationS !== null ? `${config.durationS} s` : 'unbounded';
-    lines.push([label('load'), { text: `${loadMode(config)} · ${bound} · delay ${formatLatencyMs(config.delayS * 1000)}${config.loadWorkers > 1 ? ` · ${config.loadWorkers} load workers` : ''}` }]);
+    const delay = isOwnServer(config.model) ? '' : ` · delay ${formatLatencyMs(config.delayS * 1000)}`;
+    lines.push([label('load'), { text: `${loadMode(config)} · ${bound}${delay}${config.loadWorkers > 1 ? ` · ${config.loadWorkers} load workers` : ''}` }]);
   }
   const rps = rateWindow > 0 ? (counts.completed * 1000) / rateWindow : null;
   lines.push([
@@ -133,7 +135,7 @@ export function summaryLines(state: SessionState): Line[] {
   }
   const exited = state.server?.exited;
   if (exited && !exited.expected) {
-    const how = exited.signal !== null ? `signal ${exited.signal}` : `code ${exited.code}`;
+    const how = exitText(exited);
     lines.push([label('server'), { text: `exited on its own (${how})`, color: 'red', bold: true }]);
     for (const l of exited.stderrTail) lines.push([{ text: `  │ ${sanitizeForTerminal(l)}`, dim: true }]);
   }

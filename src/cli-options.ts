@@ -2,14 +2,18 @@ import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { parseRamp, stagesDurationMs, type Stage } from './load/schedule.js';
 import { allModels, findModel, modelNames, configureModel, type ModelSpec } from './models/registry.js';
+import { MODEL_OPTION_FLAGS, ownServer } from './models/custom.js';
 import type { SessionConfig } from './session/events.js';
 import type { Guards } from './insights/guard-types.js';
 import { UsageError } from './util/errors.js';
+import { isScenarioCommand, parseScenarioArgs, type ScenarioCliCommand } from './scenario/args.js';
 
 /** What the command line asked for, validated. */
 export type CliCommand =
   | { readonly kind: 'help'; readonly text: string }
   | { readonly kind: 'models' }
+  /** `run FILE.yaml` (kind 'scenario': 'run' is a plain run) and `compare …`: src/scenario. */
+  | ScenarioCliCommand
   | {
       readonly kind: 'run';
       readonly model: ModelSpec;
@@ -91,6 +95,10 @@ Examples:
   watchload --model cluster --rate --ramp 10:100,10:400 open loop in steps of requests/s
   watchload --model uwsgi-gevent --db postgres -c 5 -n 10 --delay 1 [--psycogreen]
                                                      the tutorial's bonus: psycopg2 blocks the hub, or not
+  watchload --cmd "python3 -m http.server 8000" --url http://127.0.0.1:8000/
+                                                     your own server: started, watched, stopped
+  watchload --attach 1234 --url http://127.0.0.1:8000/
+                                                     a server already running: watched, left running
   watchload models                                   the models and what they show
 
 Keys (TUI): q / Ctrl-C quit, space pause/resume the load, ? help.
@@ -100,7 +108,7 @@ Exit codes: 0 done, 1 runtime failure (server failed or died), 2 usage error, 3 
 function buildProgram(): Command {
   const program = new Command('watchload')
     .description('Start an HTTP server under a concurrency model, drive load at it, and watch its processes and threads live beside the latency clients feel.')
-    .usage('[options]\n       watchload models')
+    .usage('[options]\n       watchload models\n       watchload run FILE.yaml [--json] [--no-tui]\n       watchload compare FILE.yaml | --models a,b,c [load options] [--markdown | --json]')
     .addOption(new Option('--model <name>', `concurrency model: ${modelNames().join(', ')}`).default('cluster'))
     .addOption(new Option('--workers <n>', 'worker processes, for models that have them (default: the model\'s)').argParser(wholeNumber(1, 256)))
     .addOption(new Option('--threads <n>', 'threads per worker, for models that have them').argParser(wholeNumber(1, 10_000)))
@@ -108,6 +116,9 @@ function buildProgram(): Command {
     .addOption(new Option('--proxy <name>', 'a proxy in front of the server; the load goes to it').choices(['nginx']))
     .addOption(new Option('--db <name>', 'each request also waits on a database watchload starts (the Python models: SELECT NOW(), pg_sleep(delay/2) via psycopg2)').choices(['postgres']))
     .option('--psycogreen', 'with --db, on the gevent models: psycogreen.gevent.patch_psycopg() first, so queries yield to the hub')
+    .option('--cmd <command>', 'your own server instead of a model: run COMMAND with /bin/sh -c, in its own process group, stopped at the end (needs --url)')
+    .addOption(new Option('--attach <pid>', 'watch a server already running, from PID down; it is never started nor stopped (needs --url)').argParser(wholeNumber(1, 4_194_304)))
+    .option('--url <url>', 'with --cmd or --attach: where your server answers (http://); readiness probe and load go there as given')
     .addOption(new Option('-c, --connections <n>', `concurrent connections (closed loop); with --rate, the most the schedule may use (default ${OPEN_LOOP_CONNECTIONS})`).argParser(wholeNumber(1, 10_000)).default(50))
     .addOption(new Option('--rate [requests/s]', 'open loop: send on a schedule, whatever the responses do (latency counted from the intended send time); alone with --ramp: the ramp steps the rate').argParser(rate))
     .addOption(new Option('--ramp <steps>', 'steps over time, SECONDS:VALUE,…: connections (or requests/s with --rate); sets the duration').argParser(ramp))
@@ -136,6 +147,8 @@ function buildProgram(): Command {
 
 /** Parses argv (without node and script); throws UsageError for anything wrong. */
 export function parseCli(argv: readonly string[]): CliCommand {
+  // The scenario commands take their own few flags; each run's flags come back here, one run at a time.
+  if (isScenarioCommand(argv)) return parseScenarioArgs(argv);
   const program = buildProgram();
   let helpText = '';
   program.configureOutput({ writeOut: (text) => (helpText += text), writeErr: () => undefined, outputError: () => undefined });
@@ -150,15 +163,20 @@ export function parseCli(argv: readonly string[]): CliCommand {
   }
   const [subcommand, ...rest] = program.args;
   if (subcommand === 'models' && rest.length === 0) return { kind: 'models' };
-  if (subcommand !== undefined) throw new UsageError(`unknown command '${subcommand}' (commands: models)`);
+  if (subcommand === 'run' || subcommand === 'compare') throw new UsageError(`'${subcommand}' comes first: watchload ${subcommand} FILE.yaml …`);
+  if (subcommand !== undefined) throw new UsageError(`unknown command '${subcommand}' (commands: models, run, compare)`);
 
   const options = program.opts<{
     model: string; workers?: number; threads?: number; asyncCores?: number; proxy?: 'nginx'; db?: 'postgres'; psycogreen?: boolean; connections: number; requests?: number; duration?: number;
     rate?: number | true; ramp?: Stage[]; loadWorkers: number;
     maxThreads?: number; maxProcesses?: number; maxP99?: number; maxErrors?: Guards['maxErrors'];
+    cmd?: string; attach?: number; url?: string;
     delay: number; interval: number; port?: number; timeout: number; readyTimeout: number; keepalive: boolean; tui: boolean; json?: boolean;
   }>();
-  const spec = findModel(options.model);
+  // --cmd / --attach: the user's own server, which the model flags do not apply to.
+  const givenModelFlags = Object.entries(MODEL_OPTION_FLAGS).filter(([key]) => program.getOptionValueSource(key) === 'cli').map(([, flag]) => flag);
+  const own = ownServer({ cmd: options.cmd, attach: options.attach, url: options.url }, givenModelFlags);
+  const spec = own ?? findModel(options.model);
   if (!spec) throw new UsageError(`unknown model '${options.model}' (valid: ${modelNames().join(', ')})`);
   if (options.workers !== undefined && spec.defaults.workers === null) throw new UsageError(`model '${spec.name}' has no workers: drop --workers`);
   if (options.threads !== undefined && spec.defaults.threads === null) throw new UsageError(`model '${spec.name}' has no thread setting: drop --threads`);
@@ -195,7 +213,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
       connections,
       requests,
       durationS,
-      delayS: options.delay,
+      delayS: own ? 0 : options.delay,
       intervalMs: options.interval,
       keepAlive: options.keepalive && !(spec.closesConnections === true && !options.proxy),
       rate: typeof options.rate === 'number' ? options.rate : null,

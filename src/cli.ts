@@ -43,6 +43,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(printModels());
     return 0;
   }
+  if (command.kind === 'scenario' || command.kind === 'compare') {
+    // Loaded only for these commands (the YAML parser is no cost of a plain run); it calls back executeRun.
+    const { runScenarioCommand } = await import('./scenario/command.js');
+    return runScenarioCommand(command);
+  }
 
   // What a run killed with SIGKILL could not remove (nginx's prefix, PostgreSQL's cluster).
   for (const dir of removeStaleRunDirs()) process.stderr.write(`watchload: removed ${dir}, left by an earlier run that was killed\n`);

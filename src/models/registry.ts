@@ -39,6 +39,12 @@ export interface Launch {
    * whose workers outlive it (nginx's do) gets a signal it handles by stopping them first.
    */
   readonly deathSignal?: NodeJS.Signals;
+  /**
+   * True when the parent-death signal of the spawned process is not enough: `sh -c COMMAND`
+   * (--cmd) gets it, but the server it forks does not (prctl(2): cleared in a fork's child).
+   * A guard outside the tree then kills the whole group when watchload dies (supervisor.ts).
+   */
+  readonly guardGroup?: boolean;
   /** Run as this user and group (PostgreSQL refuses root); absent: as watchload. */
   readonly uid?: number;
   readonly gid?: number;
@@ -76,6 +82,14 @@ export interface ModelSpec {
   readonly closesConnections?: boolean;
   /** Path a readiness probe and the load use; the app forwards ?delay to the upstream. */
   readonly path: string;
+  /**
+   * The user's own server (--cmd, --attach; src/models/custom.ts): it answers at `url`, which
+   * the readiness probe and the load use as given (no port is chosen, no upstream started, no
+   * ?delay added: it knows nothing of them; any HTTP status means ready). With `attachPid` it
+   * is already running: watched from that pid, never started nor stopped, launch() never
+   * called. Absent: a model of the registry.
+   */
+  readonly own?: { readonly url: string; readonly attachPid?: number };
   launch(context: LaunchContext): Launch;
 }
 

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { parseStat } from '../proc/parse.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { parseCmdline, parseStat } from '../proc/parse.js';
 import { createProcReader } from '../proc/reader.js';
 import { get } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,7 +25,10 @@ export interface ServerProcess {
   readonly exited: Promise<ExitStatus>;
   /** True once stop() was called: an exit after that was asked for. */
   readonly stopping: boolean;
-  /** Stops the whole process group: stopSignal, then SIGKILL after graceMs. Idempotent. */
+  /**
+   * Stops the whole process group: stopSignal, then SIGKILL after graceMs. Idempotent. An
+   * attached server (attachServer) is only no longer watched: it is left running.
+   */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -47,6 +50,28 @@ function killGroup(pgid: number, signal: NodeJS.Signals): void {
     process.kill(-pgid, signal);
   } catch {
     // ESRCH: the group is already gone.
+  }
+}
+
+/**
+ * A process outside the server's tree (not sampled) that kills the server's whole group when
+ * watchload dies, however it dies: it waits on a pipe from watchload, which the kernel closes
+ * when watchload exits, even on SIGKILL. The shell is /bin/sh: no Node process for a guard.
+ */
+function startGroupGuard(pgid: number): ChildProcess | null {
+  try {
+    const guard = spawn('/bin/sh', ['-c', 'read _; kill -KILL -"$1" 2>/dev/null', 'watchload-guard', String(pgid)], {
+      detached: true,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    guard.on('error', () => undefined);
+    guard.stdin?.on('error', () => undefined);
+    // Neither the guard nor its pipe may keep watchload's event loop alive.
+    guard.unref();
+    (guard.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    return guard;
+  } catch {
+    return null; // the server still stops with stop(); only a SIGKILL of watchload could leak it
   }
 }
 
@@ -92,6 +117,7 @@ export function spawnServer(launch: Launch): ServerProcess {
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
   const pid = child.pid ?? -1;
+  const guard = launch.guardGroup === true && pid > 0 ? startGroupGuard(pid) : null;
   let stopping = false;
   let stopped: Promise<void> | null = null;
 
@@ -114,6 +140,8 @@ export function spawnServer(launch: Launch): ServerProcess {
         const hardDeadline = Date.now() + 2_000;
         while (Date.now() < hardDeadline && groupMembers(pid).length > 0) await sleep(25);
         await Promise.race([exited, sleep(1_000)]);
+        // The group is gone: its id could be reused, so the guard must not fire later.
+        guard?.kill('SIGKILL');
       })();
       return stopped;
     },
@@ -137,8 +165,16 @@ function probe(url: string, timeoutMs: number): Promise<{ status: number; body: 
 /**
  * Ready means the app answers a real request with 200, not that a port is open: prefork
  * masters listen before their workers exist, and a proxy answers 502 until its backend is up.
+ * The user's own server (--cmd) is ready at its first HTTP answer, whatever the status: we
+ * know nothing of what its URL should return.
  */
-export async function waitReady(url: string, server: ServerProcess, timeoutMs: number): Promise<void> {
+export async function waitReady(
+  url: string,
+  server: ServerProcess,
+  timeoutMs: number,
+  options: { readonly anyStatus?: boolean; /** Who is waited for, in the errors: 'the server' unless told. */ readonly what?: string } = {},
+): Promise<void> {
+  const what = options.what ?? 'the server';
   const deadline = Date.now() + timeoutMs;
   let exit: ExitStatus | null = null;
   void server.exited.then((status) => (exit = status));
@@ -147,18 +183,87 @@ export async function waitReady(url: string, server: ServerProcess, timeoutMs: n
     if (exit) {
       const { code, signal } = exit as ExitStatus;
       throw new RuntimeError(
-        `the server exited before it was ready (${signal ? `signal ${signal}` : `exit code ${code}`})`,
+        `${what} exited before it was ready (${signal ? `signal ${signal}` : `exit code ${code}`})`,
         server.outputTail(),
       );
     }
     try {
       const { status, body } = await probe(url, 2_000);
-      if (status === 200) return;
+      if (status === 200 || options.anyStatus === true) return;
       last = `HTTP ${status}${body ? `: ${body.trim().slice(0, 80)}` : ''}`;
     } catch (error) {
       last = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     }
     await sleep(50);
   }
-  throw new RuntimeError(`the server was not ready after ${timeoutMs / 1000} s: GET ${url} (last: ${last})`, server.outputTail());
+  throw new RuntimeError(`${what} was not ready after ${timeoutMs / 1000} s: GET ${url} (last: ${last})`, server.outputTail());
+}
+
+/**
+ * --attach: the URL must answer now (any HTTP status): the server is said to be running, so a
+ * refused connection is a mistake in the URL, not a server still starting.
+ */
+export async function assertAnswers(url: string, timeoutMs: number): Promise<void> {
+  try {
+    await probe(url, timeoutMs);
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new RuntimeError(`nothing answers at ${url} (${why}): is the attached server listening there?`);
+  }
+}
+
+/** The identity of a live process: its start time (proc(5) field 22); null when gone or a zombie. */
+function startTimeOf(pid: number): number | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  const stat = parseStat(text);
+  return stat === null || stat.state === 'Z' || stat.state === 'X' ? null : stat.starttime;
+}
+
+/**
+ * A server watchload did not start (--attach PID). It is not our child, so its end is seen by
+ * polling /proc (the same pid with another start time is another process) and comes without
+ * an exit status; stop() only stops watching: the process is left running, untouched.
+ */
+export function attachServer(pid: number, pollMs = 100): ServerProcess {
+  const startTime = startTimeOf(pid);
+  if (startTime === null) throw new RuntimeError(`process ${pid} is gone`);
+  let argv: string[] = [];
+  try {
+    argv = parseCmdline(readFileSync(`/proc/${pid}/cmdline`));
+  } catch {
+    // unreadable: fall back to its name below
+  }
+  if (argv.length === 0) argv = [`[pid ${pid}]`];
+  let stopping = false;
+  let timer: NodeJS.Timeout | null = null;
+  const exited = new Promise<ExitStatus>((resolve) => {
+    const check = () => {
+      if (stopping) return;
+      if (startTimeOf(pid) !== startTime) {
+        resolve({ code: null, signal: null });
+        return;
+      }
+      timer = setTimeout(check, pollMs);
+      timer.unref();
+    };
+    check();
+  });
+  return {
+    pid,
+    argv,
+    outputTail: () => [],
+    exited,
+    get stopping() {
+      return stopping;
+    },
+    async stop() {
+      stopping = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
 }

@@ -143,7 +143,7 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
     // server answers anything; an attached one must answer at once (it is running already).
     const ready = attached
       ? assertAnswers(target, options.readyTimeoutMs)
-      : waitReady(own ? target : `${target}?delay=0`, started, options.readyTimeoutMs, { anyStatus: own !== null });
+      : waitReady(own ? target : `${target}?delay=0`, started, options.readyTimeoutMs, own ? { anyStatus: true, what: 'the command' } : {});
     if ((await unlessEnded(ready)) === ENDED) return await finish();
     dispatch({ type: 'server/ready', tMs: clock() });
 
