@@ -58,7 +58,7 @@ export interface JsonReport {
   };
   readonly shape: SessionState['shape'];
   readonly timeline: readonly {
-    t: number; processes: number; threads: number; running: number; sleeping: number; born: number; died: number; rps: number; p99Ms: number | null; target: number | null;
+    t: number; processes: number; threads: number; running: number; sleeping: number; born: number; died: number; rps: number; p50Ms: number | null; p90Ms: number | null; p99Ms: number | null; target: number | null;
   }[];
   /** What the run showed, named, with when and the numbers (src/insights). */
   readonly insights: readonly { kind: InsightKind; t: number; pid: number | null; text: string; evidence: Insight['evidence'] }[];
@@ -144,6 +144,8 @@ export function buildJsonReport(state: SessionState, facts: RunFacts): JsonRepor
       born: p.born,
       died: p.died,
       rps: p.rps,
+      p50Ms: roundOrNull(p.p50Ms),
+      p90Ms: roundOrNull(p.p90Ms),
       p99Ms: roundOrNull(p.p99Ms),
       target: p.target,
       failed: p.failed,

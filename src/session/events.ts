@@ -51,6 +51,11 @@ export type SessionEvent =
   | { readonly type: 'load/paused'; readonly tMs: number }
   | { readonly type: 'load/resumed'; readonly tMs: number }
   | { readonly type: 'load/finished'; readonly tMs: number; readonly totals: LoadCounts }
+  /**
+   * The load was changed while it ran (a key in the live view): from tMs on, `connections`
+   * (closed loop) or `rate` requests/s (open loop); the other is null.
+   */
+  | { readonly type: 'load/adjusted'; readonly tMs: number; readonly connections: number | null; readonly rate: number | null }
   | { readonly type: 'session/ended'; readonly tMs: number; readonly reason: EndReason };
 
 export type EndReason = 'completed' | 'quit' | 'interrupted' | 'server-exited' | 'error';

@@ -25,7 +25,9 @@ export interface TimelinePoint {
   readonly died: number;
   /** Responses per second over the last second of load; 0 before load. */
   readonly rps: number;
-  /** p99 of the sliding latency window in ms; null while it is empty. */
+  /** p50, p90 and p99 of the sliding latency window in ms; null while it is empty. */
+  readonly p50Ms: number | null;
+  readonly p90Ms: number | null;
   readonly p99Ms: number | null;
   /** What the load was set to at this time: requests/s (open loop), connections (ramp); null for a constant closed loop. */
   readonly target: number | null;
@@ -118,6 +120,15 @@ export interface LoadState {
   readonly generatorPeak: { readonly cpuPercent: number; readonly loopDelayMaxMs: number } | null;
   /** Final totals from the driver, once it finished. */
   readonly totals: LoadCounts | null;
+  /** Changes made to the load while it ran (keys), oldest first: marks on the time axis. */
+  readonly adjustments: readonly LoadAdjustment[];
+}
+
+/** The load set, from tMs on, to a number of connections (closed loop) or a rate (open loop). */
+export interface LoadAdjustment {
+  readonly tMs: number;
+  readonly connections: number | null;
+  readonly rate: number | null;
 }
 
 export interface SessionState {

@@ -42,6 +42,7 @@ export const INITIAL_STATE: SessionState = Object.freeze({
     generator: [],
     generatorPeak: null,
     totals: null,
+    adjustments: [],
   },
   ended: null,
 });
@@ -79,8 +80,17 @@ export function currentRps(window: readonly WindowSlice[], nowMs: number): numbe
 }
 
 export function windowP99Ms(window: readonly WindowSlice[]): number | null {
-  const us = valueAtQuantileUs(mergeAll(window.map((s) => s.histogram)), 0.99);
-  return us === null ? null : us / 1000;
+  return windowPercentilesMs(window).p99Ms;
+}
+
+/** p50, p90, p99 of the sliding window, merged once; null while it is empty. */
+export function windowPercentilesMs(window: readonly WindowSlice[]): { p50Ms: number | null; p90Ms: number | null; p99Ms: number | null } {
+  const merged = mergeAll(window.map((s) => s.histogram));
+  const ms = (q: number) => {
+    const us = valueAtQuantileUs(merged, q);
+    return us === null ? null : us / 1000;
+  };
+  return { p50Ms: ms(0.5), p90Ms: ms(0.9), p99Ms: ms(0.99) };
 }
 
 /** Requests that did not get a 2xx: errors, timeouts, silent resets and other statuses. */
@@ -234,7 +244,7 @@ function reduceSample(state: SessionState, snapshot: Snapshot): SessionState {
     born: born.length,
     died: died.length,
     rps: loadRunning ? currentRps(state.load.window, snapshot.tMs) : 0,
-    p99Ms: loadRunning ? windowP99Ms(state.load.window) : null,
+    ...(loadRunning ? windowPercentilesMs(state.load.window) : { p50Ms: null, p90Ms: null, p99Ms: null }),
     target: loadRunning && state.config ? loadTargetAt(state.config, activeLoadMs({ ...state, nowMs: snapshot.tMs })) : null,
     failed: failedCount(state.load.counts),
   };
@@ -349,6 +359,8 @@ export function reduce(state: SessionState, event: SessionEvent): SessionState {
         },
       };
     }
+    case 'load/adjusted':
+      return { ...state, nowMs, load: { ...state.load, adjustments: [...state.load.adjustments, { tMs: event.tMs, connections: event.connections, rate: event.rate }] } };
     case 'session/ended':
       return {
         ...state,

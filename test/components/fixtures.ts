@@ -96,7 +96,7 @@ export const BASE_STATE: SessionState = {
   timeline: Array.from({ length: 48 }, (_, k) => {
     const tMs = 2_250 + k * 250;
     const loaded = k >= 1;
-    return { tMs, processes: 5, threads: 35, running: loaded ? 3 : 0, sleeping: loaded ? 32 : 35, born: 0, died: 0, rps: loaded ? 248 : 0, p99Ms: loaded ? [208, 209, 212, 226, 210][k % 5] : null, target: null, failed: 0 };
+    return { tMs, processes: 5, threads: 35, running: loaded ? 3 : 0, sleeping: loaded ? 32 : 35, born: 0, died: 0, rps: loaded ? 248 : 0, p50Ms: loaded ? 201 : null, p90Ms: loaded ? 202 : null, p99Ms: loaded ? [208, 209, 212, 226, 210][k % 5] : null, target: null, failed: 0 };
   }),
   load: {
     startedAtMs: 2_000,
@@ -125,6 +125,7 @@ export const BASE_STATE: SessionState = {
     generator: [{ cpuPercent: 31.5, loopDelayP99Ms: 1.2, loopDelayMaxMs: 2.5, busy: 50, connections: 50, backlog: 0 }],
     generatorPeak: { cpuPercent: 33.1, loopDelayMaxMs: 4.2 },
     totals: null,
+    adjustments: [],
   },
   ended: null,
 };
