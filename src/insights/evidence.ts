@@ -85,8 +85,9 @@ function computeClientView(state: SessionState): ClientView | null {
     connections: config.connections,
     delayS: config.delayS,
     openLoop: isOpenLoop(config),
-    targetRate: meanTargetRate(config),
-    ramped: config.ramp !== null,
+    // A load changed while it ran has no single rate or connection count to compare with.
+    targetRate: state.load.adjustments.length > 0 ? null : meanTargetRate(config),
+    ramped: config.ramp !== null || state.load.adjustments.length > 0,
   };
 }
 

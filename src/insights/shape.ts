@@ -163,7 +163,10 @@ export function flat(state: SessionState): Insight[] {
     if (track.threads.some(([t, v]) => t > span.startMs && t <= span.endMs && v !== from)) return [];
   }
   const threads = atStart.reduce((n, t) => n + valueAt(t.threads, span.startMs), 0);
-  const inFlight = config.ramp?.unit === 'connections' ? Math.max(...config.ramp.stages.map((s) => s.value)) : config.connections;
+  const inFlight = Math.max(
+    config.ramp?.unit === 'connections' ? Math.max(...config.ramp.stages.map((s) => s.value)) : config.connections,
+    ...state.load.adjustments.map((a) => a.connections ?? 0),
+  );
   const where = atStart.length === 1 ? `${processName(atStart[0])} kept its ${plural(threads, 'thread')}` : `${atStart.length} processes kept their ${threads} threads`;
   return [{
     kind: 'flat',

@@ -2,9 +2,9 @@ import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../util/worker.js';
 import { UsageError } from '../util/errors.js';
 import { addCounts, ZERO_COUNTS } from './counts.js';
-import { PAUSE_GRACE_MS, splitProblem, STOP_GRACE_MS, validateLoadConfig, workerShare } from './plan.js';
+import { PAUSE_GRACE_MS, splitProblem, splitWhole, STOP_GRACE_MS, validateLoadConfig, workerShare } from './plan.js';
 import { sessionMs, type FromWorker, type LoadWorkerData, type ToWorker } from './protocol.js';
-import type { LatencyBatch, LoadConfig, LoadCounts } from './types.js';
+import type { LatencyBatch, LoadConfig, LoadCounts, LoadSetting } from './types.js';
 
 /**
  * Main-thread side of the load driver. autocannon runs in a worker thread (load-worker.ts
@@ -35,6 +35,8 @@ export interface LoadHandle {
   resume(): void;
   /** Ends the load early and resolves with the totals once the last batch is out. */
   stop(): Promise<LoadCounts>;
+  /** Changes the running load (config.adjustable): connections that send, or the rate in total. */
+  adjust(setting: LoadSetting): void;
 }
 
 /** If the worker has not finished this long after stop(), it is terminated. */
@@ -82,6 +84,11 @@ export function startLoad(config: LoadConfig, listeners: LoadListeners, workers 
   return {
     pause: () => handles.forEach((h) => h.pause()),
     resume: () => handles.forEach((h) => h.resume()),
+    // Each worker its share, as at the start (workerShare): connections split, the rate divided.
+    adjust: (setting) =>
+      handles.forEach((h, index) =>
+        h.adjust('connections' in setting ? { connections: splitWhole(setting.connections, workers)[index] } : { rate: setting.rate / workers }),
+      ),
     stop: async () => {
       const all = await Promise.all(handles.map((h) => h.stop()));
       return all.reduce(addCounts, ZERO_COUNTS);
@@ -102,6 +109,7 @@ function startLoadWorker(config: LoadConfig, index: number, workers: number | nu
       rate: config.rate ?? null,
       ramp: config.ramp ?? null,
       ratePhase: config.ratePhase ?? 0,
+      adjustable: config.adjustable ?? null,
     },
     sessionStartMs: listeners.sessionStartMs,
     worker: workers === null ? null : index,
@@ -144,7 +152,7 @@ function startLoadWorker(config: LoadConfig, index: number, workers: number | nu
     const final: LoadCounts = ZERO_COUNTS;
     totals = final;
     queueMicrotask(() => call('onFinished', () => listeners.onFinished(sessionMs(listeners.sessionStartMs), final)));
-    return { pause() {}, resume() {}, stop: () => Promise.resolve(final) };
+    return { pause() {}, resume() {}, adjust() {}, stop: () => Promise.resolve(final) };
   }
 
   worker.on('message', (message: FromWorker) => {
@@ -179,6 +187,7 @@ function startLoadWorker(config: LoadConfig, index: number, workers: number | nu
   return {
     pause: () => send({ type: 'pause' }),
     resume: () => send({ type: 'resume' }),
+    adjust: (setting) => send({ type: 'adjust', setting }),
     stop() {
       if (totals !== null) return Promise.resolve(totals);
       const done = new Promise<LoadCounts>((resolve) => waiting.push(resolve));

@@ -5,7 +5,7 @@ import type { GeneratorProbe } from './generator.js';
 import { createRecorder } from './hdr.js';
 import { countsFromTally, subtractCounts, settledCount, ZERO_COUNTS, ZERO_TALLY, type Tally } from './counts.js';
 import { isOpenLoop, PAUSE_GRACE_MS, planNextRun, STOP_GRACE_MS, type RunPlan } from './plan.js';
-import type { LatencyBatch, LoadConfig, LoadCounts } from './types.js';
+import type { LatencyBatch, LoadConfig, LoadCounts, LoadSetting } from './types.js';
 
 /**
  * Runs a closed-loop load with autocannon and reports it in batches. It runs in the load
@@ -69,6 +69,12 @@ export interface LoadEngine {
   resume(): void;
   /** Ends the load early; onFinished follows once the drain is over (at most STOP_GRACE_MS). */
   stop(): void;
+  /**
+   * Changes the load from now on (config.adjustable): the connections that send in a closed
+   * loop, or the rate of an open loop; also for the instances after a pause. Ignored for a
+   * ramp, and for what the load is not (a rate for a closed loop).
+   */
+  adjust(setting: LoadSetting): void;
 }
 
 /** The parts of autocannon's Client (lib/httpClient.js) we use beyond its typed events. */
@@ -134,6 +140,8 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export function startEngine(config: LoadConfig, clockMs: () => number, callbacks: EngineCallbacks, options: EngineOptions = {}): LoadEngine {
   let announcedStart = false;
   const openLoop = isOpenLoop(config);
+  /** The config with the adjustments made so far: what the next instance is planned from. */
+  let live: LoadConfig = config;
   /** Closed loop: from the send. Open loop: from the intended send time. */
   const recorder = createRecorder();
   const uncorrected = openLoop ? createRecorder() : null;
@@ -469,7 +477,7 @@ export function startEngine(config: LoadConfig, clockMs: () => number, callbacks
   };
 
   const startNextOrFinish = () => {
-    const plan = planNextRun(config, { settled: settledCount(currentCounts()), activeMs });
+    const plan = planNextRun(live, { settled: settledCount(currentCounts()), activeMs });
     if (plan === null) finish();
     else launch(plan);
   };
@@ -491,7 +499,7 @@ export function startEngine(config: LoadConfig, clockMs: () => number, callbacks
     }
     if (phase === 'draining' && afterDrain === 'pause') {
       // Nothing left (the last requests settled during the drain): the load is over.
-      if (planNextRun(config, { settled: settledCount(currentCounts()), activeMs }) === null) {
+      if (planNextRun(live, { settled: settledCount(currentCounts()), activeMs }) === null) {
         finish();
       } else if (resumeRequested) {
         resumeRequested = false;
@@ -543,6 +551,18 @@ export function startEngine(config: LoadConfig, clockMs: () => number, callbacks
     resume() {
       if (phase === 'paused') startNextOrFinish();
       else if (phase === 'draining' && afterDrain === 'pause') resumeRequested = true;
+    },
+    adjust(setting) {
+      if ((live.ramp ?? null) !== null || (live.adjustable ?? null) === null) return;
+      if ('connections' in setting) {
+        if (openLoop) return;
+        live = { ...live, connections: Math.max(1, Math.floor(setting.connections)) };
+        if (phase === 'running') instance?.gate?.setTarget(live.connections);
+      } else {
+        if (!openLoop || !(setting.rate > 0)) return;
+        live = { ...live, rate: setting.rate };
+        if (phase === 'running') instance?.gate?.setTarget(setting.rate);
+      }
     },
     stop() {
       if (phase === 'running') {

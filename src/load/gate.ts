@@ -18,7 +18,7 @@ export interface GateTimers {
 
 export type GateMode =
   | { readonly kind: 'rate'; readonly stages: readonly Stage[]; readonly phase: number; readonly limit: number | null }
-  | { readonly kind: 'connections'; readonly stages: readonly Stage[] };
+  | { readonly kind: 'connections'; readonly stages: readonly Stage[]; readonly limit?: number | null };
 
 export interface GateHooks<C> {
   /** Lets a parked client send; intendedMs is when the schedule meant it to go. */
@@ -43,10 +43,21 @@ export interface Gate<C> {
   readonly parked: number;
   /** Requests due and not yet sent (open loop); 0 in a ramp. */
   backlog(): number;
+  /**
+   * From now on: `value` connections send (connections mode) or `value` requests/s (rate
+   * mode); the stages ahead give way to it. Requests already due still go out (their
+   * intended times stand: coordinated omission stays corrected across the change).
+   */
+  setTarget(value: number): void;
 }
 
 export function createGate<C>(mode: GateMode, timers: GateTimers, hooks: GateHooks<C>): Gate<C> {
-  const pacer: Pacer | null = mode.kind === 'rate' ? createPacer({ stages: mode.stages, phase: mode.phase, limit: mode.limit }) : null;
+  let pacer: Pacer | null = mode.kind === 'rate' ? createPacer({ stages: mode.stages, phase: mode.phase, limit: mode.limit }) : null;
+  /** Connections mode: a limit set while running, replacing the stages; null until then. */
+  let liveLimit: number | null = null;
+  /** Connections mode with -n: requests admitted so far, against mode.limit. */
+  let admitted = 0;
+  const admissionLimit = mode.kind === 'connections' ? mode.limit ?? null : null;
   // Insertion-ordered sets: FIFO release, O(1) removal of a client that died while parked.
   const idleConnected = new Set<C>();
   const idleUnconnected = new Set<C>();
@@ -79,11 +90,11 @@ export function createGate<C>(mode: GateMode, timers: GateTimers, hooks: GateHoo
     return undefined;
   };
 
-  const limitAt = (tMs: number) => (mode.kind === 'connections' ? stageAt(mode.stages, tMs)?.stage.value ?? 0 : Infinity);
+  const limitAt = (tMs: number) => (mode.kind === 'connections' ? liveLimit ?? stageAt(mode.stages, tMs)?.stage.value ?? 0 : Infinity);
 
   /** When the connections limit next changes, or null after the last stage. */
   const nextStageStart = (tMs: number): number | null => {
-    if (mode.kind !== 'connections') return null;
+    if (mode.kind !== 'connections' || liveLimit !== null) return null;
     const at = stageAt(mode.stages, tMs);
     return at === null ? null : at.startMs + at.stage.durationMs;
   };
@@ -108,8 +119,9 @@ export function createGate<C>(mode: GateMode, timers: GateTimers, hooks: GateHoo
       return;
     }
     const limit = limitAt(now);
-    const admitted = [...idleConnected, ...idleUnconnected].filter((c) => hooks.index(c) < limit).sort((a, b) => hooks.index(a) - hooks.index(b));
-    for (const client of admitted) {
+    const releasable = [...idleConnected, ...idleUnconnected].filter((c) => hooks.index(c) < limit).sort((a, b) => hooks.index(a) - hooks.index(b));
+    for (const client of releasable) {
+      if (!admit()) break;
       idleConnected.delete(client);
       idleUnconnected.delete(client);
       hooks.release(client, now);
@@ -117,6 +129,18 @@ export function createGate<C>(mode: GateMode, timers: GateTimers, hooks: GateHoo
     const next = nextStageStart(now);
     if (next !== null && parkedCount() > 0) arm(next);
   }
+
+  /** Counts one admission against -n (connections mode); false once the amount is used up. */
+  const admit = (): boolean => {
+    if (admissionLimit === null) return true;
+    if (admitted >= admissionLimit) {
+      signalExhausted();
+      return false;
+    }
+    admitted++;
+    if (admitted >= admissionLimit) signalExhausted();
+    return true;
+  };
 
   const park = (client: C) => {
     (hooks.connected(client) ? idleConnected : idleUnconnected).add(client);
@@ -141,7 +165,8 @@ export function createGate<C>(mode: GateMode, timers: GateTimers, hooks: GateHoo
         arm(next);
         return 'wait';
       }
-      if (hooks.index(client) < limitAt(now)) return now;
+      if (admissionLimit !== null && admitted >= admissionLimit) return 'closed';
+      if (hooks.index(client) < limitAt(now)) return admit() ? now : 'closed';
       park(client);
       const next = nextStageStart(now);
       if (next !== null) arm(next);
@@ -164,5 +189,52 @@ export function createGate<C>(mode: GateMode, timers: GateTimers, hooks: GateHoo
       return parkedCount();
     },
     backlog: () => (pacer === null ? 0 : pacer.backlog(timers.now())),
+    setTarget(value) {
+      if (closed) return;
+      const now = timers.now();
+      if (mode.kind === 'connections') {
+        liveLimit = Math.max(0, Math.floor(value));
+        if (timer !== null) timers.clear(timer);
+        timer = null;
+        timerAt = Infinity;
+        // Raised: the parked clients now within the limit go at once. Lowered: clients past
+        // it park at their next ask, once their request on the wire is answered.
+        fire();
+        return;
+      }
+      if (pacer === null) return;
+      pacer = switchRate(pacer, now, value, mode.stages, mode.phase, mode.limit);
+      if (timer !== null) timers.clear(timer);
+      timer = null;
+      timerAt = Infinity;
+      const next = pacer.peek();
+      if (next === null) signalExhausted();
+      else if (parkedCount() > 0) arm(next);
+    },
+  };
+}
+
+/**
+ * The schedule from `atMs` on at `rate`: the requests the old one had due by then go first,
+ * at their own intended times; then the new rate, evenly spaced from atMs, to the end of the
+ * stages and within what is left of the limit.
+ */
+export function switchRate(old: Pacer, atMs: number, rate: number, stages: readonly Stage[], phase: number, limit: number | null): Pacer {
+  const oldDue = old.taken + old.backlog(atMs);
+  const endMs = stages.reduce((sum, s) => sum + s.durationMs, 0);
+  const after = createPacer({
+    stages: [{ durationMs: atMs, value: 0 }, { durationMs: Math.max(0, endMs - atMs), value: rate }],
+    phase,
+    limit: limit === null ? null : Math.max(0, limit - oldDue),
+  });
+  const oldLeft = () => old.taken < oldDue;
+  return {
+    peek: () => (oldLeft() ? old.peek() : after.peek()),
+    take: (tMs) => (oldLeft() ? old.take(tMs) : after.take(tMs)),
+    backlog: (tMs) => Math.max(0, oldDue - old.taken) + after.backlog(tMs),
+    get taken() {
+      return old.taken + after.taken;
+    },
+    total: oldDue + after.total,
   };
 }

@@ -25,4 +25,5 @@ port.on('message', (message: ToWorker) => {
   if (message.type === 'pause') engine.pause();
   else if (message.type === 'resume') engine.resume();
   else if (message.type === 'stop') engine.stop();
+  else if (message.type === 'adjust') engine.adjust(message.setting);
 });

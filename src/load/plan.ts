@@ -118,7 +118,10 @@ export function planNextRun(config: LoadConfig, progress: LoadProgress): RunPlan
   const remainingMs = config.durationS === null ? null : config.durationS * 1000 - progress.activeMs;
   if (remainingMs !== null && remainingMs <= 0) return null;
   const gate = planGate(config, progress.activeMs, amount, remainingMs);
-  const wanted = config.ramp?.unit === 'connections' && gate?.kind === 'connections' ? Math.max(1, peakValue(gate.stages)) : config.connections;
+  const adjustableClosedLoop = (config.adjustable ?? null) !== null && !isOpenLoop(config) && (config.ramp ?? null) === null;
+  const wanted = adjustableClosedLoop
+    ? Math.max(config.connections, config.adjustable?.maxConnections ?? 0)
+    : config.ramp?.unit === 'connections' && gate?.kind === 'connections' ? Math.max(1, peakValue(gate.stages)) : config.connections;
   // autocannon throws "connections cannot be greater than amount" (lib/run.js) otherwise.
   const connections = amount === null ? wanted : Math.min(wanted, amount);
   return { amount, connections, remainingMs, gate };
@@ -131,7 +134,11 @@ function planGate(config: LoadConfig, activeMs: number, amount: number | null, r
     return ramp.unit === 'rate' ? { kind: 'rate', stages, phase: config.ratePhase ?? 0, limit: amount } : { kind: 'connections', stages };
   }
   const rate = config.rate ?? null;
-  if (rate === null) return null;
+  if (rate === null) {
+    // An adjustable closed loop: every client asks; the first `connections` may send.
+    if ((config.adjustable ?? null) === null) return null;
+    return { kind: 'connections', stages: [{ durationMs: remainingMs ?? Infinity, value: config.connections }], limit: amount };
+  }
   const stages: Stage[] = [{ durationMs: remainingMs ?? Infinity, value: rate }];
   return { kind: 'rate', stages, phase: config.ratePhase ?? 0, limit: amount };
 }
@@ -164,6 +171,8 @@ export function workerShare(config: LoadConfig, index: number, workers: number):
     };
   }
   if (isOpenLoop(config)) share.ratePhase = index / workers;
+  const adjustable = config.adjustable ?? null;
+  if (adjustable !== null) share.adjustable = { maxConnections: Math.max(1, splitWhole(adjustable.maxConnections, workers)[index]) };
   return share;
 }
 

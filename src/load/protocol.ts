@@ -1,4 +1,4 @@
-import type { LatencyBatch, LoadConfig, LoadCounts } from './types.js';
+import type { LatencyBatch, LoadConfig, LoadCounts, LoadSetting } from './types.js';
 
 /** Plain data that crosses the thread boundary between driver.ts and load-worker.ts. */
 
@@ -10,7 +10,11 @@ export interface LoadWorkerData {
   readonly worker: number | null;
 }
 
-export type ToWorker = { readonly type: 'pause' } | { readonly type: 'resume' } | { readonly type: 'stop' };
+export type ToWorker =
+  | { readonly type: 'pause' }
+  | { readonly type: 'resume' }
+  | { readonly type: 'stop' }
+  | { readonly type: 'adjust'; readonly setting: LoadSetting };
 
 export type FromWorker =
   | { readonly type: 'started'; readonly tMs: number }

@@ -97,4 +97,13 @@ export interface LoadConfig {
   readonly ramp?: Ramp | null;
   /** Open loop: offset of this worker's schedule, a fraction of one interval (see createPacer). */
   readonly ratePhase?: number;
+  /**
+   * The load may be changed while it runs (LoadEngine.adjust; keys in the live view). A closed
+   * loop then runs gated, with up to `maxConnections` clients of which `connections` send;
+   * null or absent: fixed, as given.
+   */
+  readonly adjustable?: { readonly maxConnections: number } | null;
 }
+
+/** A change to a running load: the connections that send (closed loop), or the rate (open loop). */
+export type LoadSetting = { readonly connections: number } | { readonly rate: number };

@@ -6,9 +6,10 @@ import type { RunningCompanions } from '../models/companions.js';
 import { startUpstream, type Upstream } from '../upstream/upstream.js';
 import { startSamplerThread } from '../proc/sampler-thread.js';
 import { startLoad } from '../load/driver.js';
+import type { LoadSetting } from '../load/types.js';
 import { assertPortFree, freePort } from '../util/ports.js';
 import { RuntimeError } from '../util/errors.js';
-import { createStore, type Store } from './store.js';
+import { createStore, currentLoadSetting, type Store } from './store.js';
 import type { EndReason, SessionConfig, SessionEvent } from './events.js';
 import type { SessionState } from './state.js';
 
@@ -29,6 +30,8 @@ export interface SessionOptions {
   readonly holdAfterLoad: boolean;
   /** How often the store publishes to the front end. */
   readonly publishMs: number;
+  /** Every event as the store folds it, in dispatch order (--record writes them). */
+  readonly onEvent?: (event: SessionEvent) => void;
 }
 
 /** What the front end may ask of the session (keys, signals). */
@@ -36,6 +39,12 @@ export interface Controls {
   quit(): void;
   interrupt(signal: NodeJS.Signals): void;
   togglePause(): void;
+  /**
+   * Sets the running load from now on (keys in the live view): the connections that send
+   * (closed loop) or the rate (open loop), clamped to what the load can do; ignored for a
+   * ramp, before the load starts and after it ends.
+   */
+  adjustLoad(setting: LoadSetting): void;
 }
 
 /** The Ink app or the headless printer: reads the store, never touches the run. */
@@ -75,7 +84,7 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
   const attached = own?.attachPid !== undefined;
   const sessionStartMs = performance.timeOrigin + performance.now();
   const clock = () => performance.timeOrigin + performance.now() - sessionStartMs;
-  const store = createStore({ publishMs: options.publishMs });
+  const store = createStore({ publishMs: options.publishMs, onEvent: options.onEvent });
   const dispatch = (event: SessionEvent) => store.dispatch(event);
 
   const ending = deferred<{ reason: EndReason; exitCode: number }>();
@@ -96,6 +105,8 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
   let url: string | null = null;
   let paused = false;
 
+  // Only a live view changes a running load; a headless run keeps its load exactly as given.
+  const adjustable = options.holdAfterLoad && config.ramp === null ? { maxConnections: adjustableConnections(config) } : null;
   const controls: Controls = {
     // Quitting once the load has finished is how a held view ends: the run completed.
     quit: () => end(store.getState().load.finishedAtMs === null ? 'quit' : 'completed', 0),
@@ -107,6 +118,19 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
       if (paused) load.pause();
       else load.resume();
       dispatch({ type: paused ? 'load/paused' : 'load/resumed', tMs: clock() });
+    },
+    adjustLoad(setting) {
+      const state = store.getState();
+      if (!load || adjustable === null || (state.phase !== 'loading' && state.phase !== 'paused')) return;
+      const current = currentLoadSetting(state);
+      if (current === null || ('connections' in current) !== ('connections' in setting)) return;
+      const next: LoadSetting =
+        'connections' in setting
+          ? { connections: Math.min(adjustable.maxConnections, Math.max(config.loadWorkers, Math.round(setting.connections))) }
+          : { rate: Math.min(MAX_RATE, Math.max(MIN_RATE, setting.rate)) };
+      if (JSON.stringify(next) === JSON.stringify(current)) return;
+      load.adjust(next);
+      dispatch({ type: 'load/adjusted', tMs: clock(), connections: 'connections' in next ? next.connections : null, rate: 'rate' in next ? next.rate : null });
     },
   };
   const onSignal = (signal: NodeJS.Signals) => controls.interrupt(signal);
@@ -174,6 +198,7 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
         batchMs: Math.min(250, config.intervalMs),
         rate: config.rate,
         ramp: config.ramp,
+        adjustable,
       },
       {
         sessionStartMs,
@@ -269,3 +294,19 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
 }
 
 const ENDED: unique symbol = Symbol('ended');
+
+/** An open loop's rate may be turned down to this, and up to this (the command line's bounds). */
+const MIN_RATE = 0.1;
+const MAX_RATE = 1_000_000;
+
+/**
+ * How many connections an adjustable closed loop may grow to: autocannon builds every client
+ * at the start (idle ones park without a connection, gate.ts), so the ceiling is fixed then —
+ * four times the start, at least 100 more, within the command line's 10,000 and -n.
+ * An open loop keeps its -c cap: the rate decides how many of them send.
+ */
+export function adjustableConnections(config: SessionConfig): number {
+  if (config.rate !== null) return config.connections;
+  const ceiling = Math.min(10_000, Math.max(4 * config.connections, config.connections + 100));
+  return config.requests === null ? ceiling : Math.max(config.connections, Math.min(ceiling, config.requests));
+}

@@ -121,6 +121,29 @@ export function loadTargetAt(config: SessionConfig, activeMs: number): number | 
   return config.rate;
 }
 
+/**
+ * What the load is set to now, after the changes made while it ran (keys): connections in a
+ * closed loop, requests/s in an open one; null for a ramp (its stages set it).
+ */
+export function currentLoadSetting(state: SessionState): { readonly connections: number } | { readonly rate: number } | null {
+  const config = state.config;
+  if (config === null || config.ramp !== null) return null;
+  const last = state.load.adjustments[state.load.adjustments.length - 1];
+  if (config.rate !== null) return { rate: last?.rate ?? config.rate };
+  return { connections: last?.connections ?? config.connections };
+}
+
+/** The load's target at tMs: the latest change made by then, else what the config says. */
+function targetAt(state: SessionState, tMs: number): number | null {
+  const config = state.config;
+  if (config === null) return null;
+  let adjusted: number | null = null;
+  for (const a of state.load.adjustments) if (a.tMs <= tMs) adjusted = a.rate ?? a.connections;
+  if (adjusted !== null) return adjusted;
+  const fromConfig = loadTargetAt(config, activeLoadMs({ ...state, nowMs: tMs }));
+  return fromConfig ?? (state.load.adjustments.length > 0 ? config.connections : null);
+}
+
 /** Requests per second an open loop asked for, averaged over its stages; null in closed loop. */
 export function meanTargetRate(config: SessionConfig): number | null {
   if (config.rate !== null) return config.rate;
@@ -134,7 +157,8 @@ export function targetRate(state: SessionState): number | null {
   const config = state.config;
   if (config === null) return null;
   if (config.ramp !== null) return config.ramp.unit === 'rate' ? loadTargetAt(config, activeLoadMs(state)) : null;
-  return config.rate;
+  const setting = currentLoadSetting(state);
+  return setting !== null && 'rate' in setting ? setting.rate : null;
 }
 
 function isLoadRunning(state: SessionState): boolean {
@@ -245,7 +269,7 @@ function reduceSample(state: SessionState, snapshot: Snapshot): SessionState {
     died: died.length,
     rps: loadRunning ? currentRps(state.load.window, snapshot.tMs) : 0,
     ...(loadRunning ? windowPercentilesMs(state.load.window) : { p50Ms: null, p90Ms: null, p99Ms: null }),
-    target: loadRunning && state.config ? loadTargetAt(state.config, activeLoadMs({ ...state, nowMs: snapshot.tMs })) : null,
+    target: loadRunning ? targetAt(state, snapshot.tMs) : null,
     failed: failedCount(state.load.counts),
   };
 

@@ -78,6 +78,12 @@ export class SessionBuilder {
     return this;
   }
 
+  /** The load changed while it ran (a key in the live view). */
+  adjust(tMs: number, setting: { connections: number } | { rate: number }): this {
+    this.events.push({ type: 'load/adjusted', tMs, connections: 'connections' in setting ? setting.connections : null, rate: 'rate' in setting ? setting.rate : null });
+    return this;
+  }
+
   finishLoad(tMs: number): this {
     this.events.push({ type: 'load/finished', tMs, totals: this.state().load.counts });
     return this;

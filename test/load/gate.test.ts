@@ -126,3 +126,73 @@ describe('createGate: closed-loop ramp', () => {
     expect(gate.ask(clients[1])).toBe(2500);
   });
 });
+
+describe('setTarget: the load changed while it runs', () => {
+  it('connections raised: the parked clients now within the limit send at once; lowered: the others park at their next ask', () => {
+    const clients = [0, 1, 2, 3].map((i) => client(`c${i}`, i));
+    const { gate, clock, released } = setup({ kind: 'connections', stages: [{ durationMs: Infinity, value: 2 }] }, clients);
+    expect(clients.map((c) => gate.ask(c))).toEqual([0, 0, 'wait', 'wait']);
+    clock.advance(100);
+    gate.setTarget(4);
+    expect(released).toEqual([['c2', 100, 100], ['c3', 100, 100]]);
+    gate.setTarget(1);
+    expect(gate.ask(clients[3])).toBe('wait');
+    expect(gate.ask(clients[1])).toBe('wait');
+    expect(gate.ask(clients[0])).toBe(100);
+    expect(gate.parked).toBe(2);
+  });
+
+  it('connections mode with -n: admissions stop at the amount, the rest are closed', () => {
+    const clients = [0, 1, 2].map((i) => client(`c${i}`, i));
+    const { gate, exhausted } = setup({ kind: 'connections', stages: [{ durationMs: Infinity, value: 3 }], limit: 4 }, clients);
+    expect(clients.map((c) => gate.ask(c))).toEqual([0, 0, 0]);
+    expect(gate.ask(clients[0])).toBe(0);
+    expect(gate.ask(clients[1])).toBe('closed');
+    expect(gate.ask(clients[2])).toBe('closed');
+    expect(exhausted()).toBe(0); // signalled on the next timer tick, not inside ask()
+  });
+
+  it('rate raised from 10/s to 100/s at 1 s: evenly spaced at the new rate from then on', () => {
+    const a = client('a', 0);
+    const { gate, clock, released } = setup({ kind: 'rate', stages: [{ durationMs: 10_000, value: 10 }], phase: 0, limit: null }, [a]);
+    // Requests at 0, 100, …, 900 ms at 10/s.
+    for (let t = 0; t <= 900; t += 100) {
+      clock.advance(t);
+      expect(gate.ask(a)).toBe(t);
+    }
+    clock.advance(1_000);
+    gate.setTarget(100);
+    // The old schedule's request due at 1,000 ms goes first, then every 10 ms.
+    const intended: number[] = [];
+    for (let t = 1_000; t <= 1_030; t += 10) {
+      clock.advance(t);
+      const got = gate.ask(a);
+      if (typeof got === 'number') intended.push(got);
+    }
+    // One ask every 10 ms: each takes the earliest due, so the backlog of one trails by 10 ms.
+    expect(intended).toEqual([1_000, 1_000, 1_010, 1_020]);
+    expect(released).toEqual([]);
+  });
+});
+
+describe('switchRate', () => {
+  it('keeps the old backlog at its intended times, then the new rate; counts add up to the limit', async () => {
+    const { createPacer } = await import('../../src/load/schedule.js');
+    const { switchRate } = await import('../../src/load/gate.js');
+    const stages = [{ durationMs: 2_000, value: 10 }];
+    const old = createPacer({ stages, phase: 0, limit: 12 });
+    expect(old.take(0)).toBe(0);
+    // At 500 ms the requests of 100…500 are due and not sent (5), and the new schedule's first (at 500).
+    const pacer = switchRate(old, 500, 100, stages, 0, 12);
+    expect(pacer.backlog(500)).toBe(6);
+    const taken: number[] = [];
+    for (let k = 0; k < 20; k++) {
+      const t = pacer.take(10_000);
+      if (t === null) break;
+      taken.push(t);
+    }
+    expect(taken).toEqual([100, 200, 300, 400, 500, 500, 510, 520, 530, 540, 550]);
+    expect(pacer.taken).toBe(12);
+    expect(pacer.peek()).toBeNull();
+  });
+});

@@ -1,5 +1,5 @@
 import { NO_GUARDS } from '../../src/insights/guard-types.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,5 +72,48 @@ describe('runSession with a server that fails', () => {
     expect(result.state.load.counts.ok).toBeGreaterThanOrEqual(50);
     expect(result.state.shape.before).toEqual({ processes: 1, threads: expect.any(Number) });
     expect(result.state.server?.exited).toMatchObject({ code: 7, expected: false });
+  });
+});
+
+describe('runSession: the load changed from the live view', () => {
+  const server = `
+    const http = require('node:http');
+    http.createServer((req, res) => setTimeout(() => res.end('ok'), 100)).listen(Number(process.env.PORT), '127.0.0.1');
+  `;
+
+  it('adjustLoad raises the connections at once: marked in the state, throughput follows, clamped to the ceiling', async () => {
+    const model = scriptModel(server);
+    let controls: Parameters<FrontEnd['start']>[1] | null = null;
+    let store: Parameters<FrontEnd['start']>[0] | null = null;
+    const frontEnd: FrontEnd = { start: (s, c) => void ((store = s), (controls = c)), async stop() {} };
+    const running = runSession({ ...options(model), config: { ...config, connections: 2, durationS: 3 }, holdAfterLoad: true }, frontEnd);
+    // 1.2 s into the load: its first whole second ran at 2 connections.
+    await vi.waitFor(() => expect(store?.getState().load.startedAtMs).not.toBeNull(), { timeout: 10_000, interval: 20 });
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    controls!.adjustLoad({ connections: 8 });
+    controls!.adjustLoad({ connections: 1_000_000 });
+    controls!.adjustLoad({ rate: 50 }); // a closed loop has no rate: ignored
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    controls!.quit();
+    const result = await running;
+    const adjustments = result.state.load.adjustments;
+    // 2 → 8, then the ceiling: 4 × 2 is below 2 + 100, so 102.
+    expect(adjustments.map((a) => a.connections)).toEqual([8, 102]);
+    expect(adjustments.every((a) => a.rate === null)).toBe(true);
+    const perSecond = result.state.load.rpsPerSecond;
+    expect(perSecond[0]).toBeLessThan(25);
+    expect(Math.max(...perSecond.slice(1))).toBeGreaterThan(60);
+    expect(result.state.timeline.some((p) => p.target === 102)).toBe(true);
+  });
+
+  it('a headless run is never adjustable', async () => {
+    const model = scriptModel(server);
+    let controls: Parameters<FrontEnd['start']>[1] | null = null;
+    const frontEnd: FrontEnd = { start: (_store, c) => void (controls = c), async stop() {} };
+    const running = runSession({ ...options(model), config: { ...config, connections: 2, durationS: 1.5 } }, frontEnd);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    controls!.adjustLoad({ connections: 8 });
+    const result = await running;
+    expect(result.state.load.adjustments).toEqual([]);
   });
 });
