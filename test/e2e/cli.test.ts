@@ -69,11 +69,13 @@ describe('watchload --model cluster --workers 4 -c 50 -d 5 --delay 0.2 --json', 
     expect(report.shape.peak.processes).toBe(5);
     expect(report.shape.after.processes).toBe(5);
     expect(Object.keys(report.shape.peak.threadsPerProcess)).toHaveLength(5);
-    // Closed loop: 50 connections / 0.2 s = 250 req/s, each request about 200 ms.
-    expect(report.load.rps).toBeGreaterThan(225);
+    // Closed loop: 50 connections / 0.2 s = 250 req/s at most, each request about 200 ms. The
+    // lower bound is loose: it is this machine's speed (a busy CI box reads 200), measured in
+    // bench/, not a property of the code; below half the ideal something is wrong.
+    expect(report.load.rps).toBeGreaterThan(125);
     expect(report.load.rps).toBeLessThan(275);
     expect(report.load.latencyMs.p50).toBeGreaterThan(180);
-    expect(report.load.latencyMs.p50).toBeLessThan(220);
+    expect(report.load.latencyMs.p50).toBeLessThan(300);
     expect(report.load.errors + report.load.timeouts + report.load.non2xx + report.load.resets).toBe(0);
     expect(report.load.ok).toBe(report.load.requests);
     expect(report.timeline.length).toBeGreaterThan(15);

@@ -107,9 +107,11 @@ describe('flask-threaded: flask run --with-threads', () => {
     const report = await run(['--model', 'flask-threaded', '-c', '20', '-n', '100', '--delay', '0.3', '--interval', '100']);
     expect(report.shape.before).toEqual({ processes: 1, threads: 1 });
     expect(report.shape.peak.processes).toBe(1);
-    // The main thread plus one per request in flight: at most 1 + 20, at least half of them seen.
+    // The main thread plus one per request in flight: 1 + 20, at least half of them seen. A
+    // thread whose connection just closed can still be ending as the client's next connection
+    // starts another: a sample may catch one or two such, never a thread per request sent.
     expect(report.shape.peak.threads).toBeGreaterThan(10);
-    expect(report.shape.peak.threads).toBeLessThanOrEqual(21);
+    expect(report.shape.peak.threads).toBeLessThanOrEqual(1 + 20 + 2);
     expect(report.shape.after.processes).toBe(1);
     expect(report.shape.after.threads).toBeLessThanOrEqual(2);
     const onDemand = insight(report, 'on-demand');
