@@ -40,11 +40,12 @@ export interface Controls {
   interrupt(signal: NodeJS.Signals): void;
   togglePause(): void;
   /**
-   * Sets the running load from now on (keys in the live view): the connections that send
-   * (closed loop) or the rate (open loop), clamped to what the load can do; ignored for a
-   * ramp, before the load starts and after it ends.
+   * Changes the running load from now on (keys in the live view) by a difference: connections
+   * that send (closed loop) or requests/s (open loop) added to the current setting, clamped to
+   * what the load can do. A difference, not a value: presses made before the front end sees
+   * the first change still add up. Ignored for a ramp, before the load starts and after it ends.
    */
-  adjustLoad(setting: LoadSetting): void;
+  adjustLoad(change: LoadSetting): void;
 }
 
 /** The Ink app or the headless printer: reads the store, never touches the run. */
@@ -119,15 +120,17 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
       else load.resume();
       dispatch({ type: paused ? 'load/paused' : 'load/resumed', tMs: clock() });
     },
-    adjustLoad(setting) {
+    adjustLoad(change) {
       const state = store.getState();
       if (!load || adjustable === null || (state.phase !== 'loading' && state.phase !== 'paused')) return;
       const current = currentLoadSetting(state);
-      if (current === null || ('connections' in current) !== ('connections' in setting)) return;
+      if (current === null || ('connections' in current) !== ('connections' in change)) return;
       const next: LoadSetting =
-        'connections' in setting
-          ? { connections: Math.min(adjustable.maxConnections, Math.max(config.loadWorkers, Math.round(setting.connections))) }
-          : { rate: Math.min(MAX_RATE, Math.max(MIN_RATE, setting.rate)) };
+        'connections' in current && 'connections' in change
+          ? { connections: Math.min(adjustable.maxConnections, Math.max(config.loadWorkers, Math.round(current.connections + change.connections))) }
+          : 'rate' in current && 'rate' in change
+            ? { rate: Math.min(MAX_RATE, Math.max(MIN_RATE, current.rate + change.rate)) }
+            : current;
       if (JSON.stringify(next) === JSON.stringify(current)) return;
       load.adjust(next);
       dispatch({ type: 'load/adjusted', tMs: clock(), connections: 'connections' in next ? next.connections : null, rate: 'rate' in next ? next.rate : null });

@@ -81,7 +81,7 @@ describe('runSession: the load changed from the live view', () => {
     http.createServer((req, res) => setTimeout(() => res.end('ok'), 100)).listen(Number(process.env.PORT), '127.0.0.1');
   `;
 
-  it('adjustLoad raises the connections at once: marked in the state, throughput follows, clamped to the ceiling', async () => {
+  it('adjustLoad adds connections at once: marked in the state, throughput follows, clamped to the ceiling', async () => {
     const model = scriptModel(server);
     let controls: Parameters<FrontEnd['start']>[1] | null = null;
     let store: Parameters<FrontEnd['start']>[0] | null = null;
@@ -90,9 +90,9 @@ describe('runSession: the load changed from the live view', () => {
     // 1.2 s into the load: its first whole second ran at 2 connections.
     await vi.waitFor(() => expect(store?.getState().load.startedAtMs).not.toBeNull(), { timeout: 10_000, interval: 20 });
     await new Promise((resolve) => setTimeout(resolve, 1_200));
-    controls!.adjustLoad({ connections: 8 });
-    controls!.adjustLoad({ connections: 1_000_000 });
-    controls!.adjustLoad({ rate: 50 }); // a closed loop has no rate: ignored
+    controls!.adjustLoad({ connections: +6 });
+    controls!.adjustLoad({ connections: +1_000_000 });
+    controls!.adjustLoad({ rate: +50 }); // a closed loop has no rate: ignored
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     controls!.quit();
     const result = await running;
@@ -112,7 +112,7 @@ describe('runSession: the load changed from the live view', () => {
     const frontEnd: FrontEnd = { start: (_store, c) => void (controls = c), async stop() {} };
     const running = runSession({ ...options(model), config: { ...config, connections: 2, durationS: 1.5 } }, frontEnd);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    controls!.adjustLoad({ connections: 8 });
+    controls!.adjustLoad({ connections: +6 });
     const result = await running;
     expect(result.state.load.adjustments).toEqual([]);
   });
