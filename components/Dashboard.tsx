@@ -17,6 +17,8 @@ import { LatencyPane } from './LatencyPane.js';
 import { fitLine, type Line } from './line.js';
 import { TextLine } from './TextLine.js';
 import { ThreadPane } from './ThreadPane.js';
+import { DEFAULT_VIEW, listLength, planThreadPane, type ThreadPlan, type ThreadView } from './thread-rows.js';
+import type { CursorExtent } from './keys.js';
 
 /** Below this the dashboard only says it needs more room. */
 export const MIN_COLUMNS = 60;
@@ -133,13 +135,62 @@ export function uncorrectedLatency(state: SessionState, windowMs: number): { win
   return { window: windowHistogram(state, windowMs, 'uncorrected'), cumulative: state.load.uncorrected };
 }
 
-/** What the load was set to in each whole second of load so far (the time axis of a ramp or a rate). */
+/** The second of load (an index into rpsPerSecond) each change made with the keys fell in. */
+export function adjustmentSeconds(state: SessionState): number[] {
+  const start = state.load.startedAtMs;
+  if (start === null) return [];
+  return state.load.adjustments.map((a) => Math.max(0, Math.floor((a.tMs - start) / 1000)));
+}
+
+/**
+ * What the load was set to in each whole second of load so far (the time axis of a ramp or a
+ * rate, and of the changes made with the keys); null for a constant closed loop never changed.
+ */
 export function targetSeries(state: SessionState): { perSecond: number[]; unit: 'req/s' | 'conns' } | null {
   const config = state.config;
-  if (config === null || (config.ramp === null && config.rate === null)) return null;
+  if (config === null) return null;
+  const openLoop = isOpenLoop(config);
+  const start = state.load.startedAtMs ?? 0;
+  // The changes of what this line shows: the rate in open loop, the connections in closed loop.
+  const changes = state.load.adjustments
+    .map((a) => [Math.max(0, Math.floor((a.tMs - start) / 1000)), openLoop ? a.rate : a.connections] as const)
+    .filter((c): c is readonly [number, number] => c[1] !== null);
+  if (config.ramp === null && config.rate === null && changes.length === 0) return null;
   const seconds = wholeSecondsRps(state.load, state.nowMs).length;
-  const perSecond = Array.from({ length: seconds }, (_, s) => loadTargetAt(config, s * 1000) ?? 0);
-  return { perSecond, unit: isOpenLoop(config) ? 'req/s' : 'conns' };
+  const perSecond = Array.from({ length: seconds }, (_, s) => {
+    let value = loadTargetAt(config, s * 1000) ?? config.connections;
+    for (const [second, v] of changes) if (second <= s) value = v;
+    return value;
+  });
+  return { perSecond, unit: openLoop ? 'req/s' : 'conns' };
+}
+
+/**
+ * The thread pane's size on this terminal, as the Dashboard lays it out (a notice line of a
+ * dead server takes one of its rows).
+ */
+export function threadPaneBox(state: SessionState, columns: number, rows: number): PaneBox {
+  const layout = calculateLayout(columns, rows, { openLoop: state.config !== null && isOpenLoop(state.config) });
+  if (layout.tooSmall) return { widthColumns: 0, rows: 0 };
+  return { widthColumns: layout.thread.widthColumns, rows: Math.max(0, layout.thread.rows - (noticeLine(state, columns) ? 1 : 0)) };
+}
+
+/** What the thread pane shows of the state: its plan (see planThreadPane). */
+export function threadPlanOf(state: SessionState, view: ThreadView, paneRows: number): ThreadPlan {
+  return planThreadPane(
+    { snapshot: state.snapshot, births: state.births, deaths: state.deaths, nowMs: state.nowMs, view, tracks: state.processes },
+    paneRows,
+  );
+}
+
+/**
+ * What the cursor moves over on this terminal: the rows of the thread pane's whole list (with
+ * a cursor every thread has a row) and how many of them show at once.
+ */
+export function threadPaneExtent(state: SessionState, columns: number, rows: number, view: ThreadView): CursorExtent {
+  const box = threadPaneBox(state, columns, rows);
+  const plan = threadPlanOf(state, { ...view, cursor: view.cursor ?? 0 }, box.rows);
+  return { rowCount: listLength(plan), pageRows: Math.max(1, box.rows - 1 - (plan.showHeader ? 1 : 0)) };
 }
 
 export interface DashboardProps {
@@ -153,10 +204,16 @@ export interface DashboardProps {
   readonly showHelp: boolean;
   /** Length of the store's sliding latency window, for its label; default 5000 ms. */
   readonly windowMs?: number;
+  /** How the thread pane shows the threads (sort, filter, collapsed, cursor); the fitted overview by default. */
+  readonly view?: ThreadView;
+  /** The view is frozen: the header says FROZEN. */
+  readonly frozen?: boolean;
+  /** The filter being typed after `/`, shown in the footer; null when not typing. */
+  readonly filterDraft?: string | null;
 }
 
 /** The whole screen: header, thread pane and latency pane (or the help), footer. */
-export function Dashboard({ state, columns, rows, showHelp, windowMs = 5000 }: DashboardProps): React.JSX.Element | null {
+export function Dashboard({ state, columns, rows, showHelp, windowMs = 5000, view = DEFAULT_VIEW, frozen = false, filterDraft = null }: DashboardProps): React.JSX.Element | null {
   const layout = calculateLayout(columns, rows, { openLoop: state.config !== null && isOpenLoop(state.config) });
   if (layout.tooSmall) {
     if (layout.frameRows === 0) return null;
@@ -175,9 +232,9 @@ export function Dashboard({ state, columns, rows, showHelp, windowMs = 5000 }: D
   const bodyRows = layout.frameRows - layout.headerLines - layout.footerLines - layout.insightLines;
   return (
     <Box flexDirection="column" width={columns}>
-      <Header info={headerInfo(state)} widthColumns={columns} lines={layout.headerLines} />
+      <Header info={headerInfo(state, { frozen })} widthColumns={columns} lines={layout.headerLines} />
       {showHelp ? (
-        <HelpOverlay widthColumns={columns} rows={bodyRows} />
+        <HelpOverlay widthColumns={columns} rows={bodyRows} openLoop={state.config !== null && isOpenLoop(state.config)} />
       ) : (
         <Box flexDirection="column" width={columns} height={bodyRows}>
           {notice ? <TextLine line={notice} /> : null}
@@ -187,6 +244,8 @@ export function Dashboard({ state, columns, rows, showHelp, windowMs = 5000 }: D
               births={state.births}
               deaths={state.deaths}
               nowMs={state.nowMs}
+              view={view}
+              tracks={state.processes}
               widthColumns={layout.thread.widthColumns}
               rows={threadRows}
             />
@@ -198,6 +257,7 @@ export function Dashboard({ state, columns, rows, showHelp, windowMs = 5000 }: D
               p99MsPerSample={state.timeline.map((p) => p.p99Ms)}
               uncorrected={uncorrectedLatency(state, windowMs)}
               target={targetSeries(state)}
+              marks={adjustmentSeconds(state)}
               widthColumns={layout.latency.widthColumns}
               rows={latencyRows}
             />
@@ -211,7 +271,7 @@ export function Dashboard({ state, columns, rows, showHelp, windowMs = 5000 }: D
         widthColumns={columns}
         loadStarted={state.load.startedAtMs !== null}
       />
-      <Footer phase={state.phase} showHelp={showHelp} widthColumns={columns} />
+      <Footer phase={state.phase} showHelp={showHelp} widthColumns={columns} filterDraft={filterDraft} openLoop={state.config !== null && isOpenLoop(state.config)} frozen={frozen} />
     </Box>
   );
 }

@@ -1,23 +1,62 @@
 import React from 'react';
 import type { Phase } from '../src/session/state.js';
-import { fitLine, type Line, type Segment } from './line.js';
+import { fitLine, lineWidth, type Line, type Segment } from './line.js';
 import { TextLine } from './TextLine.js';
+import { sanitizeForTerminal } from '../src/util/sanitize.js';
 
-/** `q quit · space pause · ? help`, saying what each key would do now. */
-export function footerLine(phase: Phase, showHelp: boolean, width: number): Line {
+export interface FooterOptions {
+  /** The filter being typed after `/`: the footer becomes its prompt. */
+  readonly filterDraft?: string | null;
+  /** Open loop: ←/→ change the rate (↑/↓ the connections in closed loop). */
+  readonly openLoop?: boolean;
+  /** The view is frozen: `f` resumes it. */
+  readonly frozen?: boolean;
+}
+
+/**
+ * `q quit · space pause · ? help`, saying what each key would do now, then as many of the
+ * other keys as fit (the help lists them all). While a filter is typed: its prompt.
+ */
+export function footerLine(phase: Phase, showHelp: boolean, width: number, options: FooterOptions = {}): Line {
+  const draft = options.filterDraft ?? null;
+  if (draft !== null) {
+    return fitLine(
+      [
+        { text: 'filter: ', bold: true },
+        { text: sanitizeForTerminal(draft) },
+        { text: '▏', bold: true },
+        { text: '  Enter', bold: true },
+        { text: ' apply · ', dim: true },
+        { text: 'Esc', bold: true },
+        { text: ' clear', dim: true },
+      ],
+      width,
+    );
+  }
   const canPause = phase === 'loading' || phase === 'paused';
   const keys: Array<[string, string]> = [['q', 'quit']];
   if (canPause) keys.push(['space', phase === 'paused' ? 'resume' : 'pause']);
   keys.push(['?', showHelp ? 'close help' : 'help']);
+  // The rest, added whole while they fit, in order of use in a demo.
+  const more: Array<[string, string]> = [];
+  if (canPause) more.push(options.openLoop ? ['←→', 'rate'] : ['↑↓', 'conns']);
+  more.push(['f', options.frozen ? 'unfreeze' : 'freeze'], ['t', 'collapse'], ['s', 'sort'], ['/', 'filter'], ['j/k', 'cursor']);
   const out: Segment[] = [];
-  keys.forEach(([k, what], i) => {
-    if (i > 0) out.push({ text: ' · ', dim: true });
-    out.push({ text: k, bold: true }, { text: ` ${what}`, dim: true });
-  });
+  const add = ([k, what]: [string, string], into: Segment[]) => {
+    if (into.length > 0) into.push({ text: ' · ', dim: true });
+    into.push({ text: k, bold: true }, { text: ` ${what}`, dim: true });
+  };
+  for (const key of keys) add(key, out);
+  for (const key of more) {
+    const next = [...out];
+    add(key, next);
+    if (lineWidth(next) > width) break;
+    out.splice(0, out.length, ...next);
+  }
   return fitLine(out, width);
 }
 
-export interface FooterProps {
+export interface FooterProps extends FooterOptions {
   /** Decides whether space pauses, resumes, or does nothing. */
   readonly phase: Phase;
   /** Whether the help overlay is open. */
@@ -26,7 +65,7 @@ export interface FooterProps {
   readonly widthColumns: number;
 }
 
-/** One line of keys at the bottom of the screen. */
-export function Footer({ phase, showHelp, widthColumns }: FooterProps): React.JSX.Element {
-  return <TextLine line={footerLine(phase, showHelp, widthColumns)} />;
+/** One line of keys at the bottom of the screen (or the filter's prompt). */
+export function Footer({ phase, showHelp, widthColumns, ...options }: FooterProps): React.JSX.Element {
+  return <TextLine line={footerLine(phase, showHelp, widthColumns, options)} />;
 }

@@ -1,6 +1,6 @@
 import { isOwnServer } from '../src/models/custom.js';
 import React from 'react';
-import { activeLoadMs, rateWindowMs, targetRate } from '../src/session/store.js';
+import { activeLoadMs, loadTargetAt, rateWindowMs, targetRate } from '../src/session/store.js';
 import { generatorVerdict, type GeneratorVerdict } from '../src/session/generator-health.js';
 import { stageAt } from '../src/load/schedule.js';
 import { valueAtQuantileUs } from '../src/load/histogram.js';
@@ -57,6 +57,50 @@ export interface HeaderInfo {
   readonly stageIndex: number | null;
   /** Set when the load generator, not the server, limits the load (or the server cannot keep up with the rate). */
   readonly verdict: GeneratorVerdict | null;
+  /** The load as last changed by a key (`-c 80 ↑`); null while it runs as the command line set it. */
+  readonly adjusted: AdjustedSetting | null;
+  /** The view is frozen (`f`): the screen shows the state of that moment, the run goes on. */
+  readonly frozen: boolean;
+}
+
+/** The setting a key changed last, and which way it went. */
+export interface AdjustedSetting {
+  readonly knob: 'connections' | 'rate';
+  readonly value: number;
+  readonly direction: 1 | -1 | 0;
+}
+
+/**
+ * What the load is set to now: the command line's connections and rate, then each change made
+ * with the keys (state.load.adjustments) on top. For a ramp, the stage's value at `nowMs`.
+ */
+export function currentLoadSetting(state: SessionState): { readonly connections: number | null; readonly rate: number | null } {
+  const config = state.config;
+  if (config === null) return { connections: null, rate: null };
+  let connections: number | null = config.connections;
+  let rate: number | null = config.rate ?? (config.ramp?.unit === 'rate' ? targetRate(state) : null);
+  if (config.ramp !== null && config.ramp.unit === 'connections') connections = loadTargetAt(config, activeLoadMs(state)) ?? connections;
+  for (const a of state.load.adjustments) {
+    if (a.connections !== null) connections = a.connections;
+    if (a.rate !== null) rate = a.rate;
+  }
+  return { connections, rate };
+}
+
+/** The last change made with the keys, against the setting before it; null when none. */
+export function lastAdjustment(state: SessionState): AdjustedSetting | null {
+  const all = state.load.adjustments;
+  if (all.length === 0 || state.config === null) return null;
+  const last = all[all.length - 1];
+  const knob = last.rate !== null ? 'rate' : 'connections';
+  const value = (knob === 'rate' ? last.rate : last.connections) ?? 0;
+  let before: number | null = knob === 'rate' ? state.config.rate : state.config.connections;
+  for (const a of all.slice(0, -1)) {
+    const v = knob === 'rate' ? a.rate : a.connections;
+    if (v !== null) before = v;
+  }
+  const direction = before === null || before === value ? 0 : value > before ? 1 : -1;
+  return { knob, value, direction };
 }
 
 /**
@@ -84,7 +128,7 @@ export function progressFraction(info: Pick<HeaderInfo, 'requestsDone' | 'reques
   return f === null ? null : Math.max(0, Math.min(1, f));
 }
 
-export function headerInfo(state: SessionState): HeaderInfo {
+export function headerInfo(state: SessionState, view: { readonly frozen?: boolean } = {}): HeaderInfo {
   const counts = state.load.totals ?? state.load.counts;
   const elapsed = activeLoadMs(state);
   const rps = wholeSecondsRps(state.load, state.nowMs);
@@ -92,11 +136,12 @@ export function headerInfo(state: SessionState): HeaderInfo {
   const ramp = state.config?.ramp ?? null;
   const lagUs = state.load.sendLag === null ? null : valueAtQuantileUs(state.load.sendLag, 0.99);
   const loading = state.load.startedAtMs !== null && state.load.finishedAtMs === null;
+  const setting = currentLoadSetting(state);
   return {
     model: state.config?.model ?? '—',
     workers: state.config?.workers ?? null,
     threads: state.config?.threads ?? null,
-    connections: state.config?.connections ?? null,
+    connections: setting.connections,
     delayS: state.config && !isOwnServer(state.config.model) ? state.config.delayS : null,
     command: state.server?.command ?? [],
     url: state.server?.url ?? null,
@@ -110,12 +155,14 @@ export function headerInfo(state: SessionState): HeaderInfo {
     loadFinished: state.load.finishedAtMs !== null,
     rpsMean: state.load.startedAtMs === null || elapsed <= 0 ? null : (counts.completed * 1000) / rateWindowMs(state),
     counts,
-    rateTarget: targetRate(state),
+    rateTarget: targetRate(state) === null ? null : setting.rate,
     sentNow: sent.length > 0 ? sent[sent.length - 1] : null,
     sendLagP99Ms: lagUs === null ? null : lagUs / 1000,
     ramp,
     stageIndex: ramp !== null && loading ? stageAt(ramp.stages, elapsed)?.index ?? null : null,
     verdict: generatorVerdict(state),
+    adjusted: lastAdjustment(state),
+    frozen: view.frozen === true,
   };
 }
 
@@ -190,8 +237,10 @@ function loadSettings(info: HeaderInfo): string[] {
     const stage = info.stageIndex === null ? '' : ` · stage ${info.stageIndex + 1}/${info.ramp.stages.length}`;
     return [`ramp ${steps} ${unit}${stage}`];
   }
-  if (info.rateTarget !== null) return [`--rate ${formatSetting(info.rateTarget)}/s`, ...(info.connections !== null ? [`≤${info.connections} conns`] : [])];
-  return info.connections !== null ? [`-c ${info.connections}`] : [];
+  // A key changed it: the setting now, and which way it went (`-c 80 ↑`).
+  const arrow = (knob: AdjustedSetting['knob']) => (info.adjusted?.knob === knob && info.adjusted.direction !== 0 ? (info.adjusted.direction > 0 ? ' ↑' : ' ↓') : '');
+  if (info.rateTarget !== null) return [`--rate ${formatSetting(info.rateTarget)}/s${arrow('rate')}`, ...(info.connections !== null ? [`≤${info.connections} conns${arrow('connections')}`] : [])];
+  return info.connections !== null ? [`-c ${info.connections}${arrow('connections')}`] : [];
 }
 
 /**
@@ -211,6 +260,7 @@ export function headerLines(info: HeaderInfo, width: number, lines: number): Lin
     info.delayS !== null ? `delay ${formatLatencyMs(info.delayS * 1000)}` : null,
   ].filter((s): s is string => s !== null);
   const right: Segment[] = [
+    ...(info.frozen ? [{ text: ' FROZEN ', inverse: true, bold: true }, { text: ' ' }] : []),
     { text: info.phase, ...PHASE_STYLE[info.phase] },
     { text: `  ${formatClock(info.elapsedMs)}` },
   ];

@@ -1,4 +1,5 @@
-import React from 'react';
+import React, { useContext } from 'react';
+import { ColorContext } from './color.js';
 import { Text } from 'ink';
 
 /** Eight heights; a blank for zero, so a pause or a stall reads as a gap. */
@@ -33,8 +34,9 @@ export interface SparklineProps {
 
 /** A one-line chart of the newest values. */
 export function Sparkline({ values, widthColumns, color = 'cyan' }: SparklineProps): React.JSX.Element {
+  const colored = useContext(ColorContext);
   return (
-    <Text color={color} wrap="truncate-end">
+    <Text color={colored ? color : undefined} wrap="truncate-end">
       {toSparkline(values, widthColumns) || ' '}
     </Text>
   );

@@ -1,5 +1,6 @@
-import React from 'react';
+import React, { useContext } from 'react';
 import { Text } from 'ink';
+import { ColorContext } from './color.js';
 import type { Line } from './line.js';
 
 export interface TextLineProps {
@@ -14,11 +15,12 @@ export interface TextLineProps {
  * what keeps every pane within its row budget even when a width estimate is off.
  */
 export function TextLine({ line, wrap = 'truncate-end' }: TextLineProps): React.JSX.Element {
+  const color = useContext(ColorContext);
   if (line.length === 0) return <Text> </Text>;
   return (
     <Text wrap={wrap}>
       {line.map((segment, k) => (
-        <Text key={k} color={segment.color} dimColor={segment.dim} bold={segment.bold} inverse={segment.inverse}>
+        <Text key={k} color={color ? segment.color : undefined} dimColor={segment.dim} bold={segment.bold} inverse={segment.inverse}>
           {segment.text}
         </Text>
       ))}

@@ -1,9 +1,9 @@
 import React from 'react';
 import { Box } from 'ink';
 import type { Snapshot } from '../src/proc/types.js';
-import type { ThreadChange } from '../src/session/state.js';
+import type { ProcessTrack, ThreadChange } from '../src/session/state.js';
 import { TextLine } from './TextLine.js';
-import { BORN_HIGHLIGHT_MS, DIED_SHOW_MS, planThreadPane, threadPaneLines } from './thread-rows.js';
+import { BORN_HIGHLIGHT_MS, DIED_SHOW_MS, planThreadPane, threadPaneLines, type ThreadView } from './thread-rows.js';
 
 export interface ThreadPaneProps {
   /** The latest sample of the server's tree; null before the first one. */
@@ -22,6 +22,10 @@ export interface ThreadPaneProps {
   readonly bornHighlightMs?: number;
   /** How long a dead thread stays listed; default 2000 ms. */
   readonly diedShowMs?: number;
+  /** Sort, filter, collapsed, cursor (keys.ts); the fitted overview when absent. */
+  readonly view?: ThreadView;
+  /** Each process's thread count over the run (state.processes): a sparkline under its row when there is room. */
+  readonly tracks?: Readonly<Record<string, ProcessTrack>>;
 }
 
 /**
@@ -38,6 +42,8 @@ export function ThreadPane(props: ThreadPaneProps): React.JSX.Element {
       nowMs: props.nowMs,
       bornHighlightMs: props.bornHighlightMs ?? BORN_HIGHLIGHT_MS,
       diedShowMs: props.diedShowMs ?? DIED_SHOW_MS,
+      view: props.view,
+      tracks: props.tracks,
     },
     props.rows,
   );

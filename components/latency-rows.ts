@@ -122,6 +122,34 @@ export interface LatencyInput {
    * ramp), aligned with rpsPerSecond; null for a constant closed loop.
    */
   readonly target?: { readonly perSecond: readonly number[]; readonly unit: 'req/s' | 'conns' } | null;
+  /** Seconds of load (indexes into rpsPerSecond) in which the load was changed with a key: marked on the req/s and target lines. */
+  readonly marks?: readonly number[];
+}
+
+/**
+ * A sparkline as segments, with the cells of the `marks` seconds (indexes into `values`)
+ * shown inverse in yellow: where the load was changed. Same text as toSparkline.
+ */
+export function markedSparkline(values: readonly number[], width: number, scaleMax: number | undefined, color: string, marks: readonly number[] = []): Segment[] {
+  const spark = Array.from(toSparkline(values, width, scaleMax));
+  const offset = values.length - spark.length;
+  const marked = new Set(marks.map((m) => m - offset).filter((k) => k >= 0 && k < spark.length));
+  const out: Segment[] = [];
+  let run = '';
+  const flush = () => {
+    if (run !== '') out.push({ text: run, color });
+    run = '';
+  };
+  spark.forEach((cell, k) => {
+    if (!marked.has(k)) {
+      run += cell;
+      return;
+    }
+    flush();
+    out.push({ text: cell === ' ' ? '│' : cell, color: 'yellow', inverse: true });
+  });
+  flush();
+  return out;
 }
 
 /** Label of an open-loop row measured from the actual send. */
@@ -220,15 +248,15 @@ export function latencyPaneLines(input: LatencyInput, width: number, rows: numbe
   if (layout.rpsLine) {
     const now = input.rpsPerSecond.length > 0 ? input.rpsPerSecond[input.rpsPerSecond.length - 1] : null;
     const suffix = now === null ? ' —' : ` ${formatRate(now)}/s`;
-    const spark = toSparkline(input.rpsPerSecond, Math.max(0, width - 6 - suffix.length), sharedMax);
-    lines.push(fitLine([{ text: 'req/s ', dim: true }, { text: spark, color: 'cyan' }, { text: suffix }], width));
+    const spark = markedSparkline(input.rpsPerSecond, Math.max(0, width - 6 - suffix.length), sharedMax, 'cyan', input.marks);
+    lines.push(fitLine([{ text: 'req/s ', dim: true }, ...spark, { text: suffix }], width));
   }
   if (layout.targetLine && target !== null) {
     const series = target.perSecond;
     const now = series.length > 0 ? series[series.length - 1] : null;
     const suffix = now === null ? ' —' : ` ${formatSetting(now)}${target.unit === 'req/s' ? '/s' : ' conns'}`;
-    const spark = toSparkline(series, Math.max(0, width - 6 - suffix.length), sharedMax);
-    lines.push(fitLine([{ text: 'target', dim: true }, { text: spark, color: 'yellow' }, { text: suffix }], width));
+    const spark = markedSparkline(series, Math.max(0, width - 6 - suffix.length), sharedMax, 'yellow', input.marks);
+    lines.push(fitLine([{ text: 'target', dim: true }, ...spark, { text: suffix }], width));
   }
   if (layout.explainLine) {
     const long = 'latency from the intended send time (CO-corrected); at send: from the actual send';

@@ -1,9 +1,11 @@
 import type { ProcessSample, Snapshot, ThreadSample } from '../src/proc/types.js';
-import type { ThreadChange } from '../src/session/state.js';
+import type { ProcessTrack, ThreadChange } from '../src/session/state.js';
 import { sanitizeForTerminal } from '../src/util/sanitize.js';
 import { formatCount, formatCpuPercent, formatRssBytes } from './format.js';
-import { fitLine, lineText, type Line, type Segment } from './line.js';
+import { fitLine, lineText, lineWidth, type Line, type Segment } from './line.js';
 import { displayWidth, padEnd, padStart, truncateEnd } from './text.js';
+import type { ThreadSort } from './keys.js';
+import { toSparkline } from './Sparkline.js';
 
 /**
  * The view math of the thread pane (`top -H` for the server's tree): which rows fit in the
@@ -83,6 +85,11 @@ export interface ProcessView {
   readonly born: boolean;
   /** The rows under the process at the plan's detail. */
   readonly entries: readonly ThreadEntry[];
+  /**
+   * Its thread count per second of the session (0 before it existed) and at its first sample,
+   * when a line is given to it.
+   */
+  readonly spark: { readonly perSecond: readonly number[]; readonly first: number } | null;
 }
 
 export interface ThreadTotals {
@@ -114,7 +121,29 @@ export interface ThreadPlan {
   readonly died: readonly ThreadChange[];
   /** What to say instead of the tree (no sample yet, tree gone); null otherwise. */
   readonly note: string | null;
+  /** How the user asked to see it (sort, filter, collapsed, cursor). */
+  readonly view: ThreadView;
+  /** With a filter: threads of the server's tree before it (the totals count the matches). */
+  readonly unfilteredThreads: number;
+  /** The largest value of the processes' sparklines: one scale for all, so rows compare. */
+  readonly sparkMax: number;
 }
+
+/** What the user chose with the keys (see keys.ts); the defaults give the fitted overview. */
+export interface ThreadView {
+  readonly sort: ThreadSort;
+  /** Case-insensitive part of a thread's or a process's name; '' for all. */
+  readonly filter: string;
+  /** Process rows only. */
+  readonly collapsed: boolean;
+  /**
+   * Null: the pane fits its rows by folding threads. A row index: every thread gets a row (or
+   * every process, collapsed), the list scrolls, and this row is highlighted.
+   */
+  readonly cursor: number | null;
+}
+
+export const DEFAULT_VIEW: ThreadView = { sort: 'tid', filter: '', collapsed: false, cursor: null };
 
 export interface ThreadPaneInput {
   readonly snapshot: Snapshot | null;
@@ -123,6 +152,10 @@ export interface ThreadPaneInput {
   readonly nowMs: number;
   readonly bornHighlightMs?: number;
   readonly diedShowMs?: number;
+  /** How to show it; DEFAULT_VIEW when absent. */
+  readonly view?: ThreadView;
+  /** The processes' thread counts over the run (state.processes): a sparkline under each process row when there is room. */
+  readonly tracks?: Readonly<Record<string, ProcessTrack>>;
 }
 
 /** A Node thread is named `node`: say what it is for when the sampler could tell. */
@@ -369,13 +402,75 @@ function recent(changes: readonly ThreadChange[], nowMs: number, windowMs: numbe
   return changes.filter((c) => nowMs - c.tMs <= windowMs);
 }
 
+const stateRank = (s: string) => (STATE_ORDER.includes(s) ? STATE_ORDER.indexOf(s) : STATE_ORDER.length);
+
+/** The rows under a process in the order the user chose; ties (and 'tid') by first tid. */
+export function sortEntries(entries: readonly ThreadEntry[], sort: ThreadSort): ThreadEntry[] {
+  const byTid = (a: ThreadEntry, b: ThreadEntry) => a.tids[0] - b.tids[0];
+  const compare: Record<ThreadSort, (a: ThreadEntry, b: ThreadEntry) => number> = {
+    tid: byTid,
+    // The busiest first: %CPU, then time on a CPU over the last interval (the first sample has no %CPU).
+    cpu: (a, b) => (b.cpuPercent ?? -1) - (a.cpuPercent ?? -1) || b.activity.ranMs - a.activity.ranMs || byTid(a, b),
+    state: (a, b) => stateRank(a.state) - stateRank(b.state) || byTid(a, b),
+    name: (a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0) || byTid(a, b),
+  };
+  return [...entries].sort(compare[sort]);
+}
+
+/**
+ * The tree with only what matches `filter` (case-insensitive, in the sanitized name): a
+ * process whose name matches keeps all its threads; otherwise it keeps the threads whose
+ * name or role matches, and goes when none does.
+ */
+export function filterProcesses(processes: readonly ProcessSample[], filter: string): ProcessSample[] {
+  const needle = filter.trim().toLowerCase();
+  if (needle === '') return [...processes];
+  const out: ProcessSample[] = [];
+  for (const p of processes) {
+    if (sanitizeForTerminal(p.name).toLowerCase().includes(needle)) {
+      out.push(p);
+      continue;
+    }
+    const threads = p.threads.filter((t) => threadLabel(t.name, t.role).toLowerCase().includes(needle));
+    if (threads.length > 0) out.push({ ...p, threads });
+  }
+  return out;
+}
+
+/**
+ * A process's thread count per second of the session, oldest first: the most it had in that
+ * second, 0 before it appeared and after it went. From its step series (state.processes).
+ */
+export function threadsPerSecond(track: ProcessTrack, nowMs: number): number[] {
+  const seconds = Math.max(0, Math.ceil(nowMs / 1000));
+  const out = new Array<number>(seconds).fill(0);
+  const steps = track.threads;
+  let k = 0;
+  let current = 0;
+  for (let s = 0; s < seconds; s++) {
+    const from = s * 1000;
+    const to = from + 1000;
+    let max = current;
+    while (k < steps.length && steps[k][0] < to) {
+      current = steps[k][1];
+      max = steps[k][0] <= from ? current : Math.max(max, current);
+      k++;
+    }
+    const gone = !track.alive && from > track.lastMs;
+    out[s] = track.firstMs >= to || gone ? 0 : max;
+  }
+  return out;
+}
+
 /** Decides what the pane shows in `rows` lines: never more lines than `rows`. */
 export function planThreadPane(input: ThreadPaneInput, rows: number): ThreadPlan {
+  const view = input.view ?? DEFAULT_VIEW;
   const bornWindow = input.bornHighlightMs ?? BORN_HIGHLIGHT_MS;
   const born = recent(input.births, input.nowMs, bornWindow);
   const died = recent(input.deaths, input.nowMs, input.diedShowMs ?? DIED_SHOW_MS);
   const bornTids = new Set(born.map((c) => c.tid));
-  const processes = orderProcesses(input.snapshot?.processes ?? []);
+  const everything = orderProcesses(input.snapshot?.processes ?? []);
+  const processes = filterProcesses(everything, view.filter);
   // The totals are the server's, as the report's shape is; companions are counted apart.
   const server = processes.filter((p) => p.group === undefined);
   const allThreads = server.flatMap((p) => p.threads);
@@ -393,10 +488,11 @@ export function planThreadPane(input: ThreadPaneInput, rows: number): ThreadPlan
     died: died.length,
   };
   const intervalMs = input.snapshot?.intervalMs ?? 0;
+  const unfilteredThreads = everything.filter((p) => p.group === undefined).reduce((n, p) => n + p.threads.length, 0);
+  const common = { intervalMs, totals, view, unfilteredThreads, sparkMax: 0 };
   const empty = {
+    ...common,
     detail: 'processes' as const,
-    intervalMs,
-    totals,
     processes: [],
     hiddenProcesses: 0,
     hiddenThreads: 0,
@@ -404,22 +500,29 @@ export function planThreadPane(input: ThreadPaneInput, rows: number): ThreadPlan
     died: [],
   };
   if (input.snapshot === null) return { ...empty, note: 'waiting for the first sample…' };
-  if (processes.length === 0) return { ...empty, note: 'the server’s process tree is gone' };
+  if (everything.length === 0) return { ...empty, note: 'the server’s process tree is gone' };
+  if (processes.length === 0) return { ...empty, note: `no thread or process name contains “${sanitizeForTerminal(view.filter)}” (Esc clears the filter)` };
 
   // Title, then the column header when there is room for at least one row below it.
   const showHeader = rows >= 3;
   let treeRows = Math.max(0, rows - 1 - (showHeader ? 1 : 0));
-  const showDied = died.length > 0 && treeRows >= processes.length + 1;
+  const scrolling = view.cursor !== null;
+  const showDied = !scrolling && died.length > 0 && treeRows >= processes.length + 1;
   if (showDied) treeRows -= 1;
 
-  const byPid = new Map(processes.map((p) => [p.pid, p]));
+  const byPid = new Map(everything.map((p) => [p.pid, p]));
   const depthOf = (p: ProcessSample): number => {
     let depth = 0;
-    for (let q = byPid.get(p.ppid); q !== undefined && depth < processes.length; q = byPid.get(q.ppid)) depth++;
+    for (let q = byPid.get(p.ppid); q !== undefined && depth < everything.length; q = byPid.get(q.ppid)) depth++;
     return depth;
   };
+  const sparks = processes.map((p) => {
+    const track = input.tracks?.[String(p.pid)];
+    return track === undefined ? null : { perSecond: threadsPerSecond(track, input.nowMs), first: track.threads[0]?.[1] ?? 0 };
+  });
+  const sparkMax = Math.max(0, ...sparks.flatMap((v) => v?.perSecond ?? []));
   const prepared = processes.map((p) => prepareThreads(p.threads, bornTids));
-  const view = (k: number, detail: Detail): ProcessView => {
+  const view_ = (k: number, detail: Detail, withSpark: boolean): ProcessView => {
     const p = processes[k];
     return {
       pid: p.pid,
@@ -432,19 +535,36 @@ export function planThreadPane(input: ThreadPaneInput, rows: number): ThreadPlan
       states: stateCounts(p.threads.map((t) => t.state)),
       activity: activityOf(p.threads),
       born: born.some((c) => c.pid === p.pid && c.tid === p.pid),
-      entries: entriesAt(prepared[k], detail),
+      entries: sortEntries(entriesAt(prepared[k], detail), view.sort),
+      spark: withSpark ? sparks[k] : null,
     };
   };
+
+  if (scrolling) {
+    // The whole list, one row per thread (per process, collapsed); the lines scroll to the cursor.
+    const detail: Detail = view.collapsed ? 'processes' : 'all';
+    const length = processes.reduce((n, p) => n + 1 + (view.collapsed ? 0 : p.threads.length), 0);
+    return {
+      ...common,
+      view: { ...view, cursor: Math.max(0, Math.min(length - 1, view.cursor ?? 0)) },
+      detail,
+      processes: processes.map((_, k) => view_(k, detail, false)),
+      hiddenProcesses: 0,
+      hiddenThreads: 0,
+      showHeader,
+      died: [],
+      note: null,
+    };
+  }
 
   if (processes.length > treeRows) {
     // Not even one row per process: the first ones, then a line that says what is left out.
     const shown = Math.max(0, treeRows - 1);
     const hidden = processes.slice(shown);
     return {
+      ...common,
       detail: 'processes',
-      intervalMs,
-      totals,
-      processes: processes.slice(0, shown).map((_, k) => view(k, 'processes')),
+      processes: processes.slice(0, shown).map((_, k) => view_(k, 'processes', false)),
       hiddenProcesses: treeRows >= 1 ? hidden.length : 0,
       hiddenThreads: treeRows >= 1 ? hidden.reduce((n, p) => n + p.threads.length, 0) : 0,
       showHeader,
@@ -452,15 +572,27 @@ export function planThreadPane(input: ThreadPaneInput, rows: number): ThreadPlan
       note: null,
     };
   }
-  // Rows per process at each level, counted without building the rows.
-  const rowsPer = prepared.map((threads) => DETAIL_LEVELS.map((d) => 1 + rowsAt(threads, d)));
-  const total = (level: number) => rowsPer.reduce((n, r) => n + r[level], 0);
-  let level = DETAIL_LEVELS.length - 1;
-  while (level > 0 && total(level) > treeRows) level--;
+  // Rows per process at each level, counted without building the rows; collapsed: no threads.
+  const maxLevel = view.collapsed ? 0 : DETAIL_LEVELS.length - 1;
+  const threadRows = prepared.map((threads) => DETAIL_LEVELS.map((d) => rowsAt(threads, d)));
+  const fit = (spark: boolean) => {
+    const rowsPer = threadRows.map((r, k) => r.map((n) => 1 + n + (spark && sparks[k] !== null ? 1 : 0)));
+    const total = (level: number) => rowsPer.reduce((n, r) => n + r[level], 0);
+    let level = maxLevel;
+    while (level > 0 && total(level) > treeRows) level--;
+    return { rowsPer, total, level, fits: total(level) <= treeRows };
+  };
+  // A line of threads over time under each process, when it costs no level of detail (it may
+  // take the rows left over, which would have shown some processes finer); collapsed (`t`),
+  // whenever the process rows and their lines fit.
+  const plain = fit(false);
+  const withSparks = fit(true);
+  const useSparks = sparks.some((v) => v !== null) && withSparks.fits && withSparks.level >= plain.level;
+  const { rowsPer, total, level } = useSparks ? withSparks : plain;
   // Rows left over go to the next level of detail, process by process in display order
   // (the root first), so a tall pane is not left half empty.
   const levels = processes.map(() => level);
-  if (level < DETAIL_LEVELS.length - 1) {
+  if (level < maxLevel) {
     let used = total(level);
     for (let k = 0; k < processes.length; k++) {
       const extra = rowsPer[k][level + 1] - rowsPer[k][level];
@@ -470,10 +602,10 @@ export function planThreadPane(input: ThreadPaneInput, rows: number): ThreadPlan
     }
   }
   return {
+    ...common,
+    sparkMax,
     detail: DETAIL_LEVELS[level],
-    intervalMs,
-    totals,
-    processes: processes.map((_, k) => view(k, DETAIL_LEVELS[levels[k]])),
+    processes: processes.map((_, k) => view_(k, DETAIL_LEVELS[levels[k]], useSparks)),
     hiddenProcesses: 0,
     hiddenThreads: 0,
     showHeader,
@@ -559,9 +691,24 @@ function notableStates(counts: ReadonlyArray<readonly [string, number]>): Array<
   return counts.filter(([letter]) => letter !== 'R' && letter !== 'S' && letter !== 'I');
 }
 
+/** How the sort reads in the title: `Threads by CPU`; the default (tid) says nothing. */
+export const SORT_LABELS: Readonly<Record<ThreadSort, string>> = { tid: 'tid', cpu: 'CPU', state: 'state', name: 'name' };
+
+/** Rows of the pane's list (process rows and thread rows): what the cursor moves over. */
+export function listLength(plan: ThreadPlan): number {
+  return plan.processes.reduce((n, p) => n + 1 + p.entries.length, 0);
+}
+
 function titleLine(plan: ThreadPlan, width: number): Line {
   const t = plan.totals;
+  const v = plan.view;
   const line: Segment[] = [{ text: 'Threads', bold: true }];
+  if (v.sort !== 'tid') line.push({ text: ` by ${SORT_LABELS[v.sort]}`, color: 'cyan', bold: true });
+  // What the user set stays in the title whatever the width: a filtered or scrolled pane says so.
+  const tags: Segment[] = [];
+  if (v.collapsed) tags.push({ text: ' · ' }, { text: 'collapsed', color: 'cyan' });
+  if (v.filter !== '') tags.push({ text: ' · ' }, { text: `filter “${sanitizeForTerminal(v.filter)}”`, color: 'cyan', bold: true });
+  if (v.cursor !== null) tags.push({ text: ` · row ${formatCount(v.cursor + 1)}/${formatCount(listLength(plan))}`, bold: true });
   const extras: Segment[][] = [];
   if (plan.note === null || t.processes > 0) {
     // Threads first seen this sample count in neither ran nor slept (they are the `+N new`);
@@ -571,19 +718,29 @@ function titleLine(plan: ThreadPlan, width: number): Line {
       t.activity.known === 0
         ? [stateSegments(t.states)]
         : [[ran, { text: `, ${formatCount(t.activity.known - t.activity.ran)} slept` }], [ran]];
+    const filtered = v.filter !== '';
+    const of = filtered ? ` of ${formatCount(plan.unfilteredThreads)}` : '';
+    const slash = filtered ? `/${formatCount(plan.unfilteredThreads)}` : '';
     const counts = [
-      ` · ${t.processes} ${t.processes === 1 ? 'process' : 'processes'} · ${formatCount(t.threads)} threads: `,
-      ` · ${t.processes} proc · ${formatCount(t.threads)} thr: `,
+      ` · ${t.processes} ${t.processes === 1 ? 'process' : 'processes'} · ${formatCount(t.threads)}${of} threads: `,
+      ` · ${t.processes} proc · ${formatCount(t.threads)}${slash} thr: `,
+      ` · ${formatCount(t.threads)}${slash} thr: `,
     ];
     // The first that fits; a narrow pane (50 columns beside the latency pane) drops the
-    // slept count (the rest of the threads), then takes the short words.
-    const candidates = counts.flatMap((c) => summaries.map((summary): Segment[] => [{ text: c }, ...summary]));
-    line.push(...(candidates.find((c) => displayWidth(`Threads${lineText(c)}`) <= width) ?? candidates[candidates.length - 1]));
+    // slept count (the rest of the threads), then takes the short words; with the view's
+    // tags (sort, filter, row) it may come down to the count alone.
+    const head = lineText(line) + lineText(tags);
+    const candidates = [
+      ...counts.flatMap((c) => summaries.map((summary): Segment[] => [{ text: c }, ...summary])),
+      [{ text: ` · ${formatCount(t.threads)}${slash} thr` }],
+    ];
+    line.push(...(candidates.find((c) => displayWidth(head + lineText(c)) <= width) ?? candidates[candidates.length - 1]));
     if (t.activity.known > 0) {
       const notable = notableStates(t.states);
       if (notable.length > 0) extras.push([{ text: ' · ' }, ...stateSegments(notable)]);
     }
   }
+  line.push(...tags);
   if (t.born > 0) extras.push([{ text: ' · ' }, { text: `+${t.born} new`, color: 'green' }]);
   if (t.died > 0) extras.push([{ text: ' · ' }, { text: `−${t.died} died`, color: 'red' }]);
   if (t.cpuPercent !== null) extras.push([{ text: ` · ${formatCpuPercent(t.cpuPercent)}% CPU`, dim: true }]);
@@ -606,23 +763,53 @@ function headerLine(cols: ThreadColumns, intervalMs: number, width: number): Lin
   return fitLine([{ text, dim: true }], width);
 }
 
-function processLine(p: ProcessView, cols: ThreadColumns, width: number): Line {
-  const mark: Segment = p.born ? { text: '+', color: 'green', bold: true } : { text: ' ' };
+/** How a process row sums up its threads' states; one style for the whole pane, so the rows line up. */
+export type StatesStyle = 'full' | 'tight' | 'notable';
+
+function processIndent(p: ProcessView): string {
   // Children under the root read as a tree: `└ node`, `  └ node`.
   // A companion's root says which group follows: `» nginx` (the server's own root has no mark).
-  const indent = p.depth === 0 ? (p.group === undefined ? '' : '» ') : `${'  '.repeat(Math.min(p.depth, 4) - 1)}└ `;
+  return p.depth === 0 ? (p.group === undefined ? '' : '» ') : `${'  '.repeat(Math.min(p.depth, 4) - 1)}└ `;
+}
+
+/** The tail after `N thr` in a style: `: 3 R, 209 S`, ` 3R 209S`, or the notable letters only (`: 1 D`). */
+function statesTails(p: ProcessView, style: StatesStyle): Segment[][] {
+  if (style === 'full' && p.states.length > 0) return [[{ text: ': ' }, ...stateSegments(p.states)]];
+  if (style === 'tight' && p.states.length > 0) return [[{ text: ' ' }, ...stateSegments(p.states, true)]];
+  // Who ran is in the activity column; the name cell adds the letters worth a look.
+  const notable = notableStates(p.states);
+  return notable.length === 0 ? [[]] : [[{ text: ': ' }, ...stateSegments(notable)], [{ text: ' ' }, ...stateSegments(notable, true)], []];
+}
+
+function nameCellWidth(p: ProcessView, tail: readonly Segment[]): number {
+  return displayWidth(processIndent(p) + p.name + `  ${p.threadCount} thr` + lineText(tail));
+}
+
+/**
+ * The style every process row of the pane can take: the states in full (`212 thr: 3 R, 209 S`),
+ * tight (`212 thr 3R 209S`), or only the letters worth a look (D, Z, T…), as before.
+ */
+export function statesStyleFor(processes: readonly ProcessView[], cols: ThreadColumns): StatesStyle {
+  for (const style of ['full', 'tight'] as const) {
+    if (processes.every((p) => nameCellWidth(p, statesTails(p, style)[0]) <= cols.name)) return style;
+  }
+  return 'notable';
+}
+
+function processLine(p: ProcessView, cols: ThreadColumns, width: number, style: StatesStyle = 'notable'): Line {
+  const mark: Segment = p.born ? { text: '+', color: 'green', bold: true } : { text: ' ' };
+  const indent = processIndent(p);
   const name = indent + p.name;
-  // Who ran is in the activity column; the name cell adds only the letters worth a look:
-  // `7 thr: 1 D`, or `7 thr 1D`, or `7 thr`, whichever fits beside the name.
-  const states = notableStates(p.states);
-  const counts = states.length === 0 ? [] : [[{ text: ': ' }, ...stateSegments(states)], [{ text: ' ' }, ...stateSegments(states, true)]];
   const short = `${p.threadCount} thr`;
-  const nameWidth = displayWidth(name);
-  let nameCell: Segment[] = [{ text: truncateEnd(name, cols.name), bold: true }];
-  for (const tail of [...counts, []]) {
-    const cell = [{ text: indent, dim: true }, { text: p.name, bold: true }, { text: `  ${short}` }, ...tail];
-    if (nameWidth + displayWidth(lineText(cell.slice(2))) > cols.name) continue;
-    nameCell = cell;
+  // When even `name  N thr` is too long, the name is cut, never the count (`└ gunic… 601 thr`).
+  const countWidth = displayWidth(` ${short}`);
+  let nameCell: Segment[] =
+    cols.name >= countWidth + 4
+      ? [{ text: indent, dim: true }, { text: truncateEnd(p.name, cols.name - countWidth - displayWidth(indent)), bold: true }, { text: ` ${short}` }]
+      : [{ text: truncateEnd(name, cols.name), bold: true }];
+  for (const tail of [...statesTails(p, style), []]) {
+    if (nameCellWidth(p, tail) > cols.name) continue;
+    nameCell = [{ text: indent, dim: true }, { text: p.name, bold: true }, { text: `  ${short}` }, ...tail];
     break;
   }
   const cellWidth = displayWidth(nameCell.map((s) => s.text).join(''));
@@ -694,6 +881,44 @@ function diedLine(died: readonly ThreadChange[], width: number): Line {
   return fitLine([{ text: `−${died.length} died: ${parts.join(', ')}`, color: 'red' }], width);
 }
 
+/**
+ * A process's threads over the session, under its row: `threads ▁▁▃▅▇██ 1→51`. One scale for
+ * every process (the plan's sparkMax), so a worker that grew reads taller than one that did not.
+ */
+function sparkLine(p: ProcessView, max: number, cols: ThreadColumns, width: number): Line {
+  const values = p.spark?.perSecond ?? [];
+  const first = p.spark?.first ?? p.threadCount;
+  const suffix = first === p.threadCount ? ` ${formatCount(p.threadCount)}` : ` ${formatCount(first)}→${formatCount(p.threadCount)}`;
+  const indent = ' '.repeat(cols.id + 1 + Math.min(p.depth, 4) * 2);
+  const room = Math.max(0, width - displayWidth(indent) - 8 - displayWidth(suffix));
+  return fitLine(
+    [
+      { text: indent },
+      { text: 'threads ', dim: true },
+      { text: toSparkline(values, room, max) || ' ', color: 'cyan' },
+      { text: suffix, dim: true },
+    ],
+    width,
+  );
+}
+
+/** The cursor's row: inverse across the pane, with `›` in its first column (seen without colour too). */
+function cursorLine(line: Line, width: number): Line {
+  const segments = line.map((s) => ({ ...s, inverse: true, dim: false }));
+  const first = segments[0];
+  if (first !== undefined && first.text.startsWith(' ')) segments[0] = { ...first, text: '›' + first.text.slice(1) };
+  else segments.unshift({ text: '›', inverse: true, dim: false });
+  const fitted = fitLine(segments, width);
+  const pad = width - lineWidth(fitted);
+  return pad > 0 ? [...fitted, { text: ' '.repeat(pad), inverse: true }] : fitted;
+}
+
+/** The first row of the list to show so that the cursor is in view, a third of the way down when it can be. */
+export function scrollOffset(cursor: number, length: number, visible: number): number {
+  if (visible <= 0 || length <= visible) return 0;
+  return Math.max(0, Math.min(length - visible, cursor - Math.floor(visible / 3)));
+}
+
 /** The pane's lines for a plan at `width` columns. */
 export function threadPaneLines(plan: ThreadPlan, width: number, rows: number): Line[] {
   if (rows <= 0) return [];
@@ -704,12 +929,24 @@ export function threadPaneLines(plan: ThreadPlan, width: number, rows: number): 
     return lines;
   }
   if (plan.showHeader) lines.push(headerLine(cols, plan.intervalMs, width));
+  const list: Line[] = [];
+  const style = statesStyleFor(plan.processes, cols);
   for (const p of plan.processes) {
-    lines.push(processLine(p, cols, width));
-    for (const e of p.entries) lines.push(threadLine(e, cols, width));
+    list.push(processLine(p, cols, width, style));
+    if (p.spark !== null) list.push(sparkLine(p, plan.sparkMax, cols, width));
+    for (const e of p.entries) list.push(threadLine(e, cols, width));
   }
+  const cursor = plan.view.cursor;
+  if (cursor !== null) {
+    // Scrolling: the window of the list around the cursor (spark lines only in the overview).
+    const visible = Math.max(0, rows - lines.length);
+    const offset = scrollOffset(cursor, list.length, visible);
+    list.slice(offset, offset + visible).forEach((line, k) => lines.push(offset + k === cursor ? cursorLine(line, width) : line));
+    return lines.slice(0, rows);
+  }
+  lines.push(...list);
   if (plan.hiddenProcesses > 0) {
-    const text = `… ${plan.hiddenProcesses} more ${plan.hiddenProcesses === 1 ? 'process' : 'processes'} (${formatCount(plan.hiddenThreads)} threads)`;
+    const text = `… ${plan.hiddenProcesses} more ${plan.hiddenProcesses === 1 ? 'process' : 'processes'} (${formatCount(plan.hiddenThreads)} threads; j/k scrolls)`;
     lines.push(fitLine([{ text, dim: true }], width));
   }
   if (plan.died.length > 0) lines.push(diedLine(plan.died, width));

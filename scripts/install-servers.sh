@@ -16,6 +16,9 @@ packages=(tmux util-linux procps)
 packages+=(python3-flask gunicorn python3-gevent uwsgi uwsgi-plugin-python3
   uwsgi-plugin-gevent-python3 nginx python3-psycopg2 python3-psycogreen postgresql
   python3-requests)
+# chromium: the HTML report's test opens the report in a real browser (playwright-core drives
+# /usr/bin/chromium; Playwright's own browser download is not reachable here).
+packages+=(chromium)
 
 missing=()
 for pkg in "${packages[@]}"; do

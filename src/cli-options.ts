@@ -7,6 +7,8 @@ import type { SessionConfig } from './session/events.js';
 import type { Guards } from './insights/guard-types.js';
 import { UsageError } from './util/errors.js';
 import { isScenarioCommand, parseScenarioArgs, type ScenarioCliCommand } from './scenario/args.js';
+import { isReportCommand, parseReportArgs, type ReportCliCommand } from './report/command.js';
+import { isReplayCommand, parseReplayArgs, type ReplayCliCommand } from './session/replay-args.js';
 
 /** What the command line asked for, validated. */
 export type CliCommand =
@@ -14,6 +16,10 @@ export type CliCommand =
   | { readonly kind: 'models' }
   /** `run FILE.yaml` (kind 'scenario': 'run' is a plain run) and `compare …`: src/scenario. */
   | ScenarioCliCommand
+  /** `report FILE.ndjson …`: src/report/command.ts. */
+  | ReportCliCommand
+  /** `replay FILE.ndjson`: src/frontend/replay-command.ts. */
+  | ReplayCliCommand
   | {
       readonly kind: 'run';
       readonly model: ModelSpec;
@@ -21,8 +27,14 @@ export type CliCommand =
       readonly port: number | null;
       readonly json: boolean;
       readonly tui: boolean;
+      /** False with --no-color (NO_COLOR is read by the TUI itself). */
+      readonly color: boolean;
       readonly requestTimeoutS: number;
       readonly readyTimeoutS: number;
+      /** --report FILE: a report file written at the end (HTML, or .md / .json by extension). */
+      readonly reportFile?: string | null;
+      /** --record FILE: the session's events as NDJSON, for `watchload replay FILE`. */
+      readonly record?: string | null;
     };
 
 function wholeNumber(min: number, max: number) {
@@ -108,7 +120,7 @@ Exit codes: 0 done, 1 runtime failure (server failed or died), 2 usage error, 3 
 function buildProgram(): Command {
   const program = new Command('watchload')
     .description('Start an HTTP server under a concurrency model, drive load at it, and watch its processes and threads live beside the latency clients feel.')
-    .usage('[options]\n       watchload models\n       watchload run FILE.yaml [--json] [--no-tui]\n       watchload compare FILE.yaml | --models a,b,c [load options] [--markdown | --json]')
+    .usage('[options]\n       watchload models\n       watchload run FILE.yaml [--json] [--no-tui]\n       watchload compare FILE.yaml | --models a,b,c [load options] [--markdown | --json]\n       watchload report FILE.ndjson [-o OUT] [--format html|md|json]\n       watchload replay FILE.ndjson [--json | --no-tui]')
     .addOption(new Option('--model <name>', `concurrency model: ${modelNames().join(', ')}`).default('cluster'))
     .addOption(new Option('--workers <n>', 'worker processes, for models that have them (default: the model\'s)').argParser(wholeNumber(1, 256)))
     .addOption(new Option('--threads <n>', 'threads per worker, for models that have them').argParser(wholeNumber(1, 10_000)))
@@ -136,7 +148,10 @@ function buildProgram(): Command {
     .addOption(new Option('--max-errors <n|%>', 'CI guard: fail (exit 3) if failed requests exceed N, or N% of the requests').argParser(errorLimit))
     .option('--no-keepalive', 'a new connection for every request, as ab does without -k')
     .option('--no-tui', 'plain status lines on stderr instead of the live view')
+    .option('--no-color', 'a monochrome live view (as NO_COLOR=1 does): no colours; bold and inverse stay')
     .option('--json', 'print only the JSON report on stdout (implies --no-tui)')
+    .option('--record <file>', 'also write the session\'s events to FILE (NDJSON): watchload replay FILE shows it again')
+    .option('--report <file>', 'also write a report at the end: one self-contained HTML file with charts (.md: Markdown, .json: the JSON report)')
     .addHelpText('after', EXAMPLES)
     .helpOption('-h, --help', 'show this help')
     .allowExcessArguments(true)
@@ -149,6 +164,8 @@ function buildProgram(): Command {
 export function parseCli(argv: readonly string[]): CliCommand {
   // The scenario commands take their own few flags; each run's flags come back here, one run at a time.
   if (isScenarioCommand(argv)) return parseScenarioArgs(argv);
+  if (isReportCommand(argv)) return parseReportArgs(argv);
+  if (isReplayCommand(argv)) return parseReplayArgs(argv);
   const program = buildProgram();
   let helpText = '';
   program.configureOutput({ writeOut: (text) => (helpText += text), writeErr: () => undefined, outputError: () => undefined });
@@ -171,7 +188,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
     rate?: number | true; ramp?: Stage[]; loadWorkers: number;
     maxThreads?: number; maxProcesses?: number; maxP99?: number; maxErrors?: Guards['maxErrors'];
     cmd?: string; attach?: number; url?: string;
-    delay: number; interval: number; port?: number; timeout: number; readyTimeout: number; keepalive: boolean; tui: boolean; json?: boolean;
+    delay: number; interval: number; port?: number; timeout: number; readyTimeout: number; keepalive: boolean; tui: boolean; json?: boolean; report?: string; record?: string;
   }>();
   // --cmd / --attach: the user's own server, which the model flags do not apply to.
   const givenModelFlags = Object.entries(MODEL_OPTION_FLAGS).filter(([key]) => program.getOptionValueSource(key) === 'cli').map(([, flag]) => flag);
@@ -230,7 +247,10 @@ export function parseCli(argv: readonly string[]): CliCommand {
     port: options.port ?? null,
     json: options.json === true,
     tui: options.tui && options.json !== true,
+    color: program.opts().color !== false,
     requestTimeoutS: options.timeout,
     readyTimeoutS: options.readyTimeout,
+    reportFile: options.report ?? null,
+    record: options.record ?? null,
   };
 }

@@ -3,6 +3,7 @@ import { allModels } from './models/registry.js';
 import { renderModelList } from './models/listing.js';
 import { probeHost } from './models/requirements.js';
 import { runSession, type FrontEnd, type SessionResult } from './session/run.js';
+import { INITIAL_STATE } from './session/store.js';
 import { headlessFrontEnd } from './frontend/headless.js';
 import { renderReport } from './report/render.js';
 import { buildJsonReport, type JsonReport } from './report/json.js';
@@ -20,7 +21,7 @@ async function chooseFrontEnd(command: Extract<CliCommand, { kind: 'run' }>): Pr
   if (!interactive) return { frontEnd: headlessFrontEnd((line) => process.stderr.write(line + '\n')), interactive };
   // Ink (and React) load only when a TUI is shown: --json and CI runs never pay for them.
   const { tuiFrontEnd } = await import('./frontend/tui.js');
-  return { frontEnd: tuiFrontEnd(), interactive };
+  return { frontEnd: tuiFrontEnd({ color: command.color }), interactive };
 }
 
 /** Runs the command line; returns the process exit code. Never throws. */
@@ -48,6 +49,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     const { runScenarioCommand } = await import('./scenario/command.js');
     return runScenarioCommand(command);
   }
+  if (command.kind === 'replay') {
+    const { runReplayCommand } = await import('./frontend/replay-command.js');
+    return runReplayCommand(command);
+  }
+  if (command.kind === 'report') {
+    const { runReportCommand } = await import('./report/command.js');
+    return runReportCommand(command);
+  }
 
   // What a run killed with SIGKILL could not remove (nginx's prefix, PostgreSQL's cluster).
   for (const dir of removeStaleRunDirs()) process.stderr.write(`watchload: removed ${dir}, left by an earlier run that was killed\n`);
@@ -61,7 +70,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   printRunError(result);
   printBrokenGuards(report);
-  return runExitCode(result, report);
+  // --report: written from the final state, after the summary; failing to write it fails the run.
+  const reportExit = command.reportFile ? await (await import('./report/command.js')).writeRunReport(command.reportFile, result.state, result) : 0;
+  const exitCode = runExitCode(result, report);
+  return exitCode === 0 ? reportExit : exitCode;
 }
 
 /** Each limit the run broke, one line on stderr: what CI logs show. */
@@ -76,7 +88,15 @@ export type RunCommand = Extract<CliCommand, { kind: 'run' }>;
  * session never started. Shared by a plain run, `watchload run` and `compare`.
  */
 export async function executeRun(command: RunCommand, frontEnd: FrontEnd, interactive: boolean): Promise<{ result: SessionResult; report: JsonReport | null }> {
-  const result = await runSession(
+  // --record: opened before the run (a path that cannot be written fails at once), closed after its last event.
+  const { openRecorder } = await import('./session/recorder.js');
+  let recorder: ReturnType<typeof openRecorder> | null = null;
+  try {
+    recorder = command.record ? openRecorder(command.record) : null;
+  } catch (error) {
+    return { result: { state: INITIAL_STATE, reason: 'error', exitCode: 1, error: error as Error, command: [], url: null }, report: null };
+  }
+  const ran = await runSession(
     {
       config: command.config,
       model: command.model,
@@ -86,9 +106,12 @@ export async function executeRun(command: RunCommand, frontEnd: FrontEnd, intera
       readyTimeoutMs: command.readyTimeoutS * 1000,
       holdAfterLoad: interactive,
       publishMs: interactive ? 250 : 1_000,
+      onEvent: recorder?.write,
     },
     frontEnd,
   );
+  const recorded = await recorder?.close().then(() => null, (error: Error) => error);
+  const result = recorded && !ran.error ? { ...ran, error: recorded, exitCode: ran.exitCode || 1 } : ran;
   const report = result.state.config ? buildJsonReport(result.state, result) : null;
   return { result, report };
 }

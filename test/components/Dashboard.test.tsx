@@ -63,7 +63,7 @@ describe('Dashboard frames', () => {
     expect(lines).toHaveLength(23);
     expect(lines[4]).toMatch(/^╭─+╮$/);
     expect(lines[5]).toContain('Keys');
-    expect(lines[22]).toBe('q quit · space pause · ? close help');
+    expect(lines[22]).toBe('q quit · space pause · ? close help · ↑↓ conns · f freeze · t collapse · s sort');
   });
 
   it('says it needs more room below 60 × 15', () => {
@@ -125,13 +125,13 @@ const F80 = [
   'responses 2,972 · ok 2,972 · timeouts 0 · non-2xx 0 · conn errors 0 · resets 0',
   'Threads · 5 processes · 35 threads: 8 ran, 27 slept · 52.8% CPU',
   'PID/TID    NAME                         S LAST 250ms   %CPU  RSS / WAIT',
-  ' 4242      node  7 thr                    2 ran 21ms    8.5  52.7 MiB',
+  ' 4242      node  7 thr: 1 R, 6 S          2 ran 21ms    8.5  52.7 MiB',
   '   4242    node·main                    R ran 20ms      8.1  on cpu 0',
-  ' 4250      └ node  7 thr                  2 ran 47ms   18.8  47.9 MiB',
+  ' 4250      └ node  7 thr: 1 R, 6 S        2 ran 47ms   18.8  47.9 MiB',
   '   4250    node·main                    R ran 46ms     18.4  on cpu 0',
-  ' 4257      └ node  7 thr                  slept         0.0  48.3 MiB',
-  ' 4264      └ node  7 thr                  2 ran 54ms   21.6  48.1 MiB',
-  ' 4271      └ node  7 thr                  2 ran 9.8ms   3.9  47.6 MiB',
+  ' 4257      └ node  7 thr: 7 S             slept         0.0  48.3 MiB',
+  ' 4264      └ node  7 thr: 1 R, 6 S        2 ran 54ms   21.6  48.1 MiB',
+  ' 4271      └ node  7 thr: 7 S             2 ran 9.8ms   3.9  47.6 MiB',
   'Latency        p50       p90       p99     p99.9       max',
   'last 5 s    201 ms    202 ms    208 ms    226 ms    251 ms',
   'all         201 ms    202 ms    208 ms    412 ms    412 ms',
@@ -141,7 +141,7 @@ const F80 = [
   '300–500 ms                                                                     0',
   '▸ 2.3s 5 processes existed before the first request (1 master + 4 workers): pre…',
   '▸ 14.2s Little\'s law: 243.6 req/s × 201 ms mean latency = 49 in flight, the 50 …',
-  'q quit · space pause · ? help',
+  'q quit · space pause · ? help · ↑↓ conns · f freeze · t collapse · s sort',
 ];
 
 const F120 = [
@@ -183,5 +183,5 @@ const F120 = [
   '▸ 2.3s 5 processes existed before the first request (1 master + 4 workers): prefork',
   '▸ 14.2s Little\'s law: 243.6 req/s × 201 ms mean latency = 49 in flight, the 50 connections, kept busy (98 %)',
   '',
-  'q quit · space pause · ? help',
+  'q quit · space pause · ? help · ↑↓ conns · f freeze · t collapse · s sort · / filter · j/k cursor',
 ];

@@ -2,7 +2,7 @@ import React from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import { render } from 'ink-testing-library';
 import { LiveApp } from '../../components/LiveApp.js';
-import { keyAction, uiReducer } from '../../components/keys.js';
+import { INITIAL_UI, keyAction, uiReducer } from '../../components/keys.js';
 import type { SessionState } from '../../src/session/state.js';
 import { BASE_STATE } from './fixtures.js';
 import { stripAnsi } from './render.js';
@@ -39,10 +39,10 @@ describe('keyAction', () => {
     expect(keyAction(input, key, help)?.type ?? null).toBe(type);
   });
 
-  it('only the help is UI state', () => {
-    expect(uiReducer({ showHelp: false }, { type: 'ui/toggle-help' })).toEqual({ showHelp: true });
-    expect(uiReducer({ showHelp: true }, { type: 'ui/close-help' })).toEqual({ showHelp: false });
-    const same = { showHelp: true };
+  it('session actions leave the UI state as it is; help toggles', () => {
+    expect(uiReducer(INITIAL_UI, { type: 'ui/toggle-help' })).toEqual({ ...INITIAL_UI, showHelp: true });
+    expect(uiReducer({ ...INITIAL_UI, showHelp: true }, { type: 'ui/close-help' })).toEqual(INITIAL_UI);
+    const same = { ...INITIAL_UI, showHelp: true };
     expect(uiReducer(same, { type: 'session/quit' })).toBe(same);
   });
 });

@@ -113,38 +113,46 @@ describe('Sparkline', () => {
 
 describe('HelpOverlay and Footer', () => {
   it('shows the keys in a box', () => {
+    // Every key first: with 12 rows the legend under them is cut, the keys never are.
     expect(frame(<HelpOverlay widthColumns={80} rows={12} />)).toEqual([
       '╭──────────────────────────────────────────────────────────────────────────────╮',
       '│ Keys                                                                         │',
-      '│   q, Ctrl-C  quit: stop the load and the server, print the summary           │',
-      '│   space      pause / resume the load                                         │',
-      '│   ?          show / hide this help                                           │',
-      '│                                                                              │',
-      '│ Thread states (proc(5))                                                      │',
-      '│   R running  S sleeping  D uninterruptible (disk)  Z zombie                  │',
-      '│   + born in the last 2 s  − died in the last 2 s  4× threads folded          │',
-      '│   Node names every thread `node`; after the · comes its role when known.     │',
-      '│                                                                              │',
+      '│   q, Ctrl-C    quit: stop the load and the server, print the summary         │',
+      '│   space, p     pause / resume the load                                       │',
+      '│   ↑ / ↓        more / fewer connections (×/÷ 1.25 per press)                 │',
+      '│   → / ←        higher / lower rate, open loop (×/÷ 1.25 per press)           │',
+      '│   f            freeze the screen (FROZEN) while the run goes on; f resumes   │',
+      '│   t            collapse: process rows only, with their threads over time     │',
+      '│   s            sort threads in a process: tid → CPU → state → name           │',
+      '│   /            filter by name: type, Enter applies, Esc clears               │',
+      '│   j/k PgDn/Up  thread cursor: a row per thread, scrolls (Home/End; Esc)      │',
       '╰──────────────────────────────────────────────────────────────────────────────╯',
     ]);
+    const all = helpLines(200).map(lineText);
+    expect(all).toContain('  h, ?         show / hide this help');
+    expect(all).toContain('Thread states (proc(5))');
+    expect(helpLines(200, { openLoop: false }).map(lineText)).toContain('  → / ←        higher / lower rate: open loop (--rate) only');
   });
 
   it('keeps the keys first when short of rows', () => {
     expect(frame(<HelpOverlay widthColumns={60} rows={3} />)).toEqual([
       'Keys',
-      '  q, Ctrl-C  quit: stop the load and the server, print the …',
-      '  space      pause / resume the load',
+      '  q, Ctrl-C    quit: stop the load and the server, print th…',
+      '  space, p     pause / resume the load',
     ]);
-    expect(helpLines(200).map(lineText)[1]).toBe('  q, Ctrl-C  quit: stop the load and the server, print the summary');
+    expect(helpLines(200).map(lineText)[1]).toBe('  q, Ctrl-C    quit: stop the load and the server, print the summary');
   });
 
   it.each([
-    ['loading', false, 'q quit · space pause · ? help'],
-    ['paused', false, 'q quit · space resume · ? help'],
-    ['done', false, 'q quit · ? help'],
-    ['loading', true, 'q quit · space pause · ? close help'],
+    ['loading', false, 'q quit · space pause · ? help · ↑↓ conns · f freeze · t collapse · s sort'],
+    ['paused', false, 'q quit · space resume · ? help · ↑↓ conns · f freeze · t collapse · s sort'],
+    ['done', false, 'q quit · ? help · f freeze · t collapse · s sort · / filter · j/k cursor'],
+    ['loading', true, 'q quit · space pause · ? close help · ↑↓ conns · f freeze · t collapse · s sort'],
   ] as const)('footer when %s (help %s)', (phase, help, text) => {
+    // q, space and ? always; the other keys whole, while they fit.
     expect(lineText(footerLine(phase, help, 80))).toBe(text);
+    const narrow = lineText(footerLine(phase, help, 36));
+    expect(text.startsWith(narrow) && narrow.endsWith('help') === (phase !== 'done')).toBe(true);
     expect(frame(<Footer phase={phase} showHelp={help} widthColumns={80} />)).toEqual([text]);
   });
 });

@@ -207,7 +207,7 @@ describe('planThreadPane', () => {
       " 4242      node  7 thr          2 ran 21ms   52.7 MiB",
       " 4250      └ node  7 thr        2 ran 47ms   47.9 MiB",
       " 4257      └ node  7 thr        slept        48.3 MiB",
-      "… 2 more processes (14 threads)",
+      "… 2 more processes (14 threads; j/k scrolls)",
     ]);
   });
 
@@ -231,7 +231,7 @@ describe('planThreadPane', () => {
     expect(lines).toEqual([
       "Threads · 1 process · 7 threads: 0 ran, 7 slept · +1 new · 0.0% CPU",
       "PID/TID    NAME                         S LAST 250ms   %CPU  RSS / WAIT",
-      " 4242      node  7 thr                    slept         0.0  48.2 MiB",
+      " 4242      node  7 thr: 7 S               slept         0.0  48.2 MiB",
       "   4242    node·main                    S slept         0.0  epoll wait",
       "   4243    node·V8 delayed              S slept         0.0  epoll wait",
       "   4244    node·V8 platform             S slept         0.0  futex wait",
@@ -252,7 +252,7 @@ describe('planThreadPane', () => {
     evil.threads = evil.threads.map((t) => ({ ...t, name: '\x1b[31mred', waitLabel: 'wait\x1b[H' }));
     const text = paneText(snapshotOf([evil]), 12, 80).join('\n');
     expect(text).not.toMatch(/\x1b/);
-    expect(text).toContain(' 4242      x  7 thr ');
+    expect(text).toContain(' 4242      x  7 thr: 7 S ');
   });
 
   it.each([
@@ -340,7 +340,7 @@ describe('what a thread did over the interval', () => {
     expect(paneText(snapshotOf([p]), 8, 80)).toEqual([
       'Threads · 1 process · 21 threads: 5 ran, 16 slept · 22.0% CPU',
       'PID/TID    NAME                         S LAST 250ms   %CPU  RSS / WAIT',
-      ' 100       python3  21 thr                5 ran 55ms   22.0  48.2 MiB',
+      ' 100       python3  21 thr: 21 S          5 ran 55ms   22.0  48.2 MiB',
       '           21× python3                  S 5 ran 55ms   22.0  futex',
     ]);
   });
@@ -352,7 +352,7 @@ describe('what a thread did over the interval', () => {
     expect(lines.slice(0, 4)).toEqual([
       'Threads · 1 process · 7 threads: 7 S',
       'PID/TID    NAME                         S LAST         %CPU  RSS / WAIT',
-      ' 4242      node  7 thr                    —               –  48.2 MiB',
+      ' 4242      node  7 thr: 7 S               —               –  48.2 MiB',
       '   4242    node·main                    S —               –  epoll wait',
     ]);
   });
@@ -367,7 +367,7 @@ describe('what a thread did over the interval', () => {
     };
     const lines = paneText(snapshotOf([p]), 12, 80);
     expect(lines[0]).toBe('Threads · 1 process · 7 threads: 0 ran, 7 slept · 1 D · 0.0% CPU');
-    expect(lines[2]).toBe(' 4242      node  7 thr: 1 D               slept         0.0  48.2 MiB');
+    expect(lines[2]).toBe(' 4242      node  7 thr: 1 R, 1 D, 5 S     slept         0.0  48.2 MiB');
     expect(lines[5]).toBe('   4244    node·V8 platform             D blocked       0.0  disk I/O');
     expect(lines[6]).toBe('   4245    node·V8 platform             R queued        0.0  on cpu 0');
   });
