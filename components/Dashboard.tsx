@@ -210,10 +210,12 @@ export interface DashboardProps {
   readonly frozen?: boolean;
   /** The filter being typed after `/`, shown in the footer; null when not typing. */
   readonly filterDraft?: string | null;
+  /** A line of its own instead of the live keys (a replay's time cursor and keys); one row. */
+  readonly footer?: React.ReactNode;
 }
 
 /** The whole screen: header, thread pane and latency pane (or the help), footer. */
-export function Dashboard({ state, columns, rows, showHelp, windowMs = 5000, view = DEFAULT_VIEW, frozen = false, filterDraft = null }: DashboardProps): React.JSX.Element | null {
+export function Dashboard({ state, columns, rows, showHelp, windowMs = 5000, view = DEFAULT_VIEW, frozen = false, filterDraft = null, footer }: DashboardProps): React.JSX.Element | null {
   const layout = calculateLayout(columns, rows, { openLoop: state.config !== null && isOpenLoop(state.config) });
   if (layout.tooSmall) {
     if (layout.frameRows === 0) return null;
@@ -271,7 +273,7 @@ export function Dashboard({ state, columns, rows, showHelp, windowMs = 5000, vie
         widthColumns={columns}
         loadStarted={state.load.startedAtMs !== null}
       />
-      <Footer phase={state.phase} showHelp={showHelp} widthColumns={columns} filterDraft={filterDraft} openLoop={state.config !== null && isOpenLoop(state.config)} frozen={frozen} />
+      {footer ?? <Footer phase={state.phase} showHelp={showHelp} widthColumns={columns} filterDraft={filterDraft} openLoop={state.config !== null && isOpenLoop(state.config)} frozen={frozen} />}
     </Box>
   );
 }

@@ -61,11 +61,19 @@ export function ReplayApp({ events, onQuit, autoPlay = true, tickMs = 200, now =
   const state = useMemo(() => folder.stateAfter(count), [folder, count]);
   return (
     <Box flexDirection="column" width={columns}>
-      {/* One row less for the Dashboard: the replay's line takes it, and the frame stays under rows. */}
-      <Dashboard state={state} columns={columns} rows={rows - 1} showHelp={false} windowMs={windowMs} />
-      <Text wrap="truncate-end" color="cyan">
-        {replayLineText(cursorText(playback), columns)}
-      </Text>
+      {/* The replay's time cursor and keys take the footer's row: a replay has no load to steer. */}
+      <Dashboard
+        state={state}
+        columns={columns}
+        rows={rows}
+        showHelp={false}
+        windowMs={windowMs}
+        footer={
+          <Text wrap="truncate-end" color="cyan">
+            {replayLineText(cursorText(playback), columns)}
+          </Text>
+        }
+      />
     </Box>
   );
 }

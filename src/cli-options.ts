@@ -113,7 +113,8 @@ Examples:
                                                      a server already running: watched, left running
   watchload models                                   the models and what they show
 
-Keys (TUI): q / Ctrl-C quit, space pause/resume the load, ? help.
+Keys (TUI): q / Ctrl-C quit, space or p pause/resume, ↑/↓ connections, ←/→ rate (open loop), f freeze,
+            t collapse threads, s sort, / filter, j/k cursor, ? or h help.
 Exit codes: 0 done, 1 runtime failure (server failed or died), 2 usage error, 3 a guard or expectation failed,
             130 interrupted.`;
 
