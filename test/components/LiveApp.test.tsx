@@ -4,25 +4,9 @@ import { render } from 'ink-testing-library';
 import { LiveApp } from '../../components/LiveApp.js';
 import { INITIAL_UI, keyAction, uiReducer } from '../../components/keys.js';
 import type { SessionState } from '../../src/session/state.js';
-import { BASE_STATE } from './fixtures.js';
+import { BASE_STATE, fakeStore } from './fixtures.js';
 import { stripAnsi } from './render.js';
 
-function fakeStore(initial: SessionState) {
-  let state = initial;
-  const listeners = new Set<(s: SessionState) => void>();
-  return {
-    getState: () => state,
-    subscribe(listener: (s: SessionState) => void) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    publish(next: SessionState) {
-      state = next;
-      for (const l of listeners) l(next);
-    },
-    listeners,
-  };
-}
 
 
 describe('keyAction', () => {

@@ -179,3 +179,21 @@ export function gthreadWorkers(): ProcessSample[] {
 export function snapshotOf(processes: readonly ProcessSample[], tMs = 10_000): Snapshot {
   return { tMs, intervalMs: INTERVAL_MS, costMs: 1, processes };
 }
+
+/** A store the tests drive by hand: publish() is the session's tick. */
+export function fakeStore(initial: SessionState) {
+  let state = initial;
+  const listeners = new Set<(s: SessionState) => void>();
+  return {
+    getState: () => state,
+    subscribe(listener: (s: SessionState) => void) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    publish(next: SessionState) {
+      state = next;
+      for (const l of listeners) l(next);
+    },
+    listeners,
+  };
+}

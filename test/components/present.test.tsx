@@ -10,7 +10,7 @@ import { markedSparkline } from '../../components/latency-rows.js';
 import { lineText } from '../../components/line.js';
 import { planThreadPane, threadPaneLines, threadsPerSecond, sortEntries, filterProcesses, scrollOffset } from '../../components/thread-rows.js';
 import type { ProcessTrack, SessionState } from '../../src/session/state.js';
-import { BASE_STATE, clusterSnapshot, gthreadWorkers, snapshotOf, threadExplosion } from './fixtures.js';
+import { BASE_STATE, clusterSnapshot, gthreadWorkers, snapshotOf, threadExplosion, fakeStore } from './fixtures.js';
 import { frameLines, renderFrame, stripAnsi } from './render.js';
 
 // The TUI as a presentation tool (issue 6): keys, freeze, collapse, sort, filter, cursor, the
@@ -264,22 +264,6 @@ function snapshotState(snapshot: SessionState['snapshot']): SessionState {
   return { ...BASE_STATE, snapshot };
 }
 
-/** The same store the LiveApp test uses: publish() is the session's tick. */
-function fakeStore(initial: SessionState) {
-  let state = initial;
-  const listeners = new Set<(s: SessionState) => void>();
-  return {
-    getState: () => state,
-    subscribe(listener: (s: SessionState) => void) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    publish(next: SessionState) {
-      state = next;
-      for (const l of listeners) l(next);
-    },
-  };
-}
 
 describe('LiveApp keys', () => {
   const controls = () => ({ quit: vi.fn(), interrupt: vi.fn(), togglePause: vi.fn(), adjustLoad: vi.fn() });

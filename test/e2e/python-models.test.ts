@@ -1,3 +1,4 @@
+import { insight, kinds, type ReportedInsight } from '../helpers/insights.js';
 import { afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { findModel } from '../../src/models/registry.js';
 import { missingForModel, missingMessage } from '../../src/models/requirements.js';
@@ -33,19 +34,9 @@ interface Report {
     peak: { processes: number; threads: number; threadsPerProcess: Record<string, number> };
     after: { processes: number; threads: number };
   };
-  insights: { kind: string; pid: number | null; text: string; evidence: Record<string, number | string | null> }[];
+  insights: ReportedInsight[];
 }
 
-/** The kinds of insight the run produced, each once, in order. */
-function kinds(report: Report): string[] {
-  return [...new Set(report.insights.map((i) => i.kind))];
-}
-
-function insight(report: Report, kind: string): Report['insights'][number] {
-  const found = report.insights.find((i) => i.kind === kind);
-  if (!found) throw new Error(`no '${kind}' insight; got: ${report.insights.map((i) => i.text).join(' | ')}`);
-  return found;
-}
 
 /** Temp dirs that were there before: another run's are not ours to judge. */
 const tempBefore = readdirSync(tmpdir());
