@@ -19,6 +19,9 @@ packages+=(python3-flask gunicorn python3-gevent uwsgi uwsgi-plugin-python3
 # chromium: the HTML report's test opens the report in a real browser (playwright-core drives
 # /usr/bin/chromium; Playwright's own browser download is not reachable here).
 packages+=(chromium)
+# --docker (issue 7): docker.io is the engine scripts/dockerd.sh starts (curl asks it whether it
+# is up); debootstrap makes the root filesystem of watchload's model image (src/docker/image.ts).
+packages+=(docker.io debootstrap curl)
 
 missing=()
 for pkg in "${packages[@]}"; do
