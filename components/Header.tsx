@@ -9,6 +9,8 @@ import type { LoadCounts, Ramp } from '../src/load/types.js';
 import type { LoadState, Phase, SessionState } from '../src/session/state.js';
 import { sanitizeForTerminal } from '../src/util/sanitize.js';
 import { formatClock, formatCount, formatLatencyMs, formatRate, formatSetting } from './format.js';
+import { formatUsage } from '../src/docker/usage.js';
+import type { ContainerInfo, ContainerUsage } from '../src/docker/types.js';
 import { fitLine, lineWidth, type Line, type Segment } from './line.js';
 import { TextLine } from './TextLine.js';
 import { displayWidth, truncateMiddle } from './text.js';
@@ -61,6 +63,8 @@ export interface HeaderInfo {
   readonly adjusted: AdjustedSetting | null;
   /** The view is frozen (`f`): the screen shows the state of that moment, the run goes on. */
   readonly frozen: boolean;
+  /** --docker: the container the server runs in and its cgroup as last read; null on this host. */
+  readonly container: { readonly info: ContainerInfo; readonly usage: ContainerUsage | null } | null;
 }
 
 /** The setting a key changed last, and which way it went. */
@@ -163,6 +167,7 @@ export function headerInfo(state: SessionState, view: { readonly frozen?: boolea
     verdict: generatorVerdict(state),
     adjusted: lastAdjustment(state),
     frozen: view.frozen === true,
+    container: state.server?.container ? { info: state.server.container, usage: state.server.containerUsage } : null,
   };
 }
 
@@ -196,6 +201,34 @@ export function progressBar(fraction: number, width: number): string {
   const part = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'][eighths % 8];
   const filled = '█'.repeat(full) + part;
   return '▕' + filled + ' '.repeat(inner - full - (part ? 1 : 0)) + '▏';
+}
+
+/**
+ * `docker watchload-gunicorn-… · image … · pids 57/100 · cpu ≤1.5 · mem 81 MiB/512 MiB · /proc`:
+ * where the server runs and the cgroup limits a thread explosion hits. The pids count turns
+ * yellow from 80 % of its limit and red at it: the moment the demo is about.
+ */
+export function containerLine(container: NonNullable<HeaderInfo['container']>, width: number): Line {
+  const { info, usage } = container;
+  const parts: Segment[][] = [];
+  if (usage?.pidsCurrent != null || usage?.pidsLimit != null) {
+    const current = usage.pidsCurrent;
+    const limit = usage.pidsLimit;
+    const share = current !== null && limit !== null ? current / limit : 0;
+    parts.push([{ text: 'pids ' }, { text: `${current ?? '?'}${limit !== null ? `/${limit}` : ''}`, bold: true, ...(share >= 1 ? { color: 'red' } : share >= 0.8 ? { color: 'yellow' } : {}) }]);
+  }
+  // CPU quota and memory as the status line and the summary say them.
+  const rest = usage === null ? '' : formatUsage({ ...usage, pidsCurrent: null, pidsLimit: null });
+  for (const part of rest === '' ? [] : rest.split(' · ')) parts.push([{ text: part }]);
+  parts.push([{ text: info.sampling === 'proc' ? 'threads from /proc' : 'threads from engine top', dim: true }]);
+  parts.push([{ text: info.image, dim: true }]);
+  const line: Segment[] = [{ text: 'docker ', color: 'blue', bold: true }, { text: sanitizeForTerminal(info.name) }];
+  // The limits first: the image and the source go when the line is short of room.
+  for (const part of parts) {
+    if (lineWidth([...line, { text: ' · ' }, ...part]) > width) break;
+    line.push({ text: ' · ', dim: true }, ...part);
+  }
+  return fitLine(line, width);
 }
 
 /** Count key, label, colour, and the noun after a count (`1 timeout`, `3 timeouts`). */
@@ -292,7 +325,8 @@ export function headerLines(info: HeaderInfo, width: number, lines: number): Lin
       : info.loadDurationMs !== null
         ? `${Math.floor(info.loadElapsedMs / 1000)}/${Math.round(info.loadDurationMs / 1000)} s · ${formatCount(info.requestsDone)} req`
         : `${formatCount(info.requestsDone)} req`;
-  const compact = lines < 4;
+  // In a container, the responses' line gives way to the container's: errors go on the bar's line.
+  const compact = lines < 4 || info.container !== null;
   const errorsHappened = ERROR_KINDS.some(([key]) => info.counts[key] > 0);
   const bar: Segment = { text: progressBar(fraction ?? 0, compact ? 12 : barWidth), color: info.phase === 'paused' ? 'yellow' : 'green' };
   const pct: Segment = { text: fraction === null ? ' ' : ` ${String(Math.floor(fraction * 100)).padStart(3)}% ` };
@@ -330,7 +364,12 @@ export function headerLines(info: HeaderInfo, width: number, lines: number): Lin
 
   // The generator's verdict takes the command's line: while it holds, it matters more.
   const verdict: Line | null = info.verdict === null ? null : [{ text: `⚠ ${info.verdict.text}`, color: info.verdict.generatorBound ? 'red' : 'yellow', bold: true }];
-  const all = lines >= 4 ? [first, verdict ?? second, third, fourth] : lines === 3 ? [first, verdict ?? second, third] : [first, verdict ?? third];
+  // In a container, its line takes the place of the responses' (the errors move up to the bar's).
+  const docker = info.container === null ? null : containerLine(info.container, width);
+  const all =
+    docker !== null
+      ? lines >= 4 ? [first, verdict ?? second, docker, third] : lines === 3 ? [first, verdict ?? docker, third] : [first, verdict ?? third]
+      : lines >= 4 ? [first, verdict ?? second, third, fourth] : lines === 3 ? [first, verdict ?? second, third] : [first, verdict ?? third];
   return all.slice(0, lines).map((l) => fitLine(l, width));
 }
 

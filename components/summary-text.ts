@@ -8,6 +8,7 @@ import type { ShapeCount, SessionState } from '../src/session/state.js';
 import { sanitizeForTerminal } from '../src/util/sanitize.js';
 import { formatClock, formatCount, formatLatencyMs, formatRate, formatSetting, exitText } from './format.js';
 import { formatCommand } from './Header.js';
+import { formatUsage } from '../src/docker/usage.js';
 import { activeLoadMs, meanTargetRate, rateWindowMs } from '../src/session/store.js';
 import { lineText, type Line, type Segment } from './line.js';
 
@@ -49,6 +50,21 @@ function wrapWords(text: string, width: number): string[] {
 
 const label = (name: string): Segment => ({ text: `  ${name.padEnd(10)}`, dim: true });
 
+/** `watchload-gunicorn-… · image … · pids peak 60/60 (the limit) · cpu ≤1.5 · mem … · threads from /proc`. */
+function containerSummary(server: NonNullable<SessionState['server']>): Segment[] {
+  const container = server.container!;
+  const usage = server.containerUsage;
+  const limit = usage?.pidsLimit ?? null;
+  const peak = server.containerPidsPeak;
+  const atLimit = peak !== null && limit !== null && peak >= limit;
+  const rest = usage === null ? '' : formatUsage({ ...usage, pidsCurrent: null, pidsLimit: null });
+  return [
+    { text: `${sanitizeForTerminal(container.name)} · ${sanitizeForTerminal(container.image)}` },
+    ...(peak !== null ? [{ text: ` · pids peak ${formatCount(peak)}${limit !== null ? `/${formatCount(limit)}` : ''}${atLimit ? ' (the limit)' : ''}`, ...(atLimit ? { color: 'red', bold: true } : {}) }] : []),
+    { text: `${rest !== '' ? ` · ${rest}` : ''} · threads from ${container.sampling === 'proc' ? '/proc' : 'the engine\'s top'}` },
+  ];
+}
+
 export function summaryLines(state: SessionState): Line[] {
   const config = state.config;
   const counts = state.load.totals ?? state.load.counts;
@@ -71,6 +87,7 @@ export function summaryLines(state: SessionState): Line[] {
   if (state.server !== null) {
     lines.push([label('command'), { text: formatCommand(state.server.command) }]);
     lines.push([label('url'), { text: sanitizeForTerminal(state.server.url) }]);
+    if (state.server.container !== null) lines.push([label('container'), ...containerSummary(state.server)]);
   }
   if (config !== null) {
     const bound = config.requests !== null ? `${formatCount(config.requests)} requests` : config.durationS !== null ? `${config.durationS} s` : 'unbounded';

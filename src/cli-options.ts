@@ -9,6 +9,7 @@ import { UsageError } from './util/errors.js';
 import { isScenarioCommand, parseScenarioArgs, type ScenarioCliCommand } from './scenario/args.js';
 import { isReportCommand, parseReportArgs, type ReportCliCommand } from './report/command.js';
 import { isReplayCommand, parseReplayArgs, type ReplayCliCommand } from './session/replay-args.js';
+import type { DockerOptions } from './docker/types.js';
 
 /** What the command line asked for, validated. */
 export type CliCommand =
@@ -20,6 +21,8 @@ export type CliCommand =
   | ReportCliCommand
   /** `replay FILE.ndjson`: src/frontend/replay-command.ts. */
   | ReplayCliCommand
+  /** `docker build [--force]`: (re)build watchload's model image on the engine. */
+  | { readonly kind: 'docker-build'; readonly force: boolean }
   | {
       readonly kind: 'run';
       readonly model: ModelSpec;
@@ -35,6 +38,8 @@ export type CliCommand =
       readonly reportFile?: string | null;
       /** --record FILE: the session's events as NDJSON, for `watchload replay FILE`. */
       readonly record?: string | null;
+      /** --docker: the server runs in a container on a Docker Engine; null or absent: on this host. */
+      readonly docker?: DockerOptions | null;
     };
 
 function wholeNumber(min: number, max: number) {
@@ -86,6 +91,24 @@ function errorLimit(raw: string): NonNullable<Guards['maxErrors']> {
   return { count: value };
 }
 
+/** --memory: bytes, or with a unit as docker takes it (b, k, m, g; KiB… and KB… read as powers of 1024). */
+export function memorySize(raw: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?\s*$/i.exec(raw);
+  if (!match) throw new InvalidArgumentError('expected a size such as 512m or 1g');
+  const unit = (match[2] ?? 'b').toLowerCase()[0];
+  const bytes = Math.round(Number(match[1]) * 1024 ** ({ b: 0, k: 1, m: 2, g: 3 } as Record<string, number>)[unit]);
+  // The engine refuses less than 6 MiB (docker run: "Minimum memory limit allowed is 6MB").
+  if (bytes < 6 * 1024 ** 2) throw new InvalidArgumentError('at least 6m (the engine refuses less)');
+  if (bytes > 2 ** 50) throw new InvalidArgumentError('at most 1024t');
+  return bytes;
+}
+
+function cpus(raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < 0.01 || value > 1024) throw new InvalidArgumentError('expected cores, from 0.01 to 1024 (e.g. 1.5)');
+  return value;
+}
+
 function ramp(raw: string): Stage[] {
   try {
     return parseRamp(raw);
@@ -111,6 +134,9 @@ Examples:
                                                      your own server: started, watched, stopped
   watchload --attach 1234 --url http://127.0.0.1:8000/
                                                      a server already running: watched, left running
+  watchload --model gunicorn --threads 50 --docker --pids-limit 100
+                                                     the server in a container (DOCKER_HOST): watch threads hit the pids limit
+  watchload docker build                             (re)build the image --docker runs the models in
   watchload models                                   the models and what they show
 
 Keys (TUI): q / Ctrl-C quit, space or p pause/resume, ↑/↓ connections, ←/→ rate (open loop), f freeze,
@@ -121,7 +147,7 @@ Exit codes: 0 done, 1 runtime failure (server failed or died), 2 usage error, 3 
 function buildProgram(): Command {
   const program = new Command('watchload')
     .description('Start an HTTP server under a concurrency model, drive load at it, and watch its processes and threads live beside the latency clients feel.')
-    .usage('[options]\n       watchload models\n       watchload run FILE.yaml [--json] [--no-tui]\n       watchload compare FILE.yaml | --models a,b,c [load options] [--markdown | --json]\n       watchload report FILE.ndjson [-o OUT] [--format html|md|json]\n       watchload replay FILE.ndjson [--json | --no-tui]')
+    .usage('[options]\n       watchload models\n       watchload run FILE.yaml [--json] [--no-tui]\n       watchload compare FILE.yaml | --models a,b,c [load options] [--markdown | --json]\n       watchload report FILE.ndjson [-o OUT] [--format html|md|json]\n       watchload replay FILE.ndjson [--json | --no-tui]\n       watchload docker build [--force]')
     .addOption(new Option('--model <name>', `concurrency model: ${modelNames().join(', ')}`).default('cluster'))
     .addOption(new Option('--workers <n>', 'worker processes, for models that have them (default: the model\'s)').argParser(wholeNumber(1, 256)))
     .addOption(new Option('--threads <n>', 'threads per worker, for models that have them').argParser(wholeNumber(1, 10_000)))
@@ -147,6 +173,12 @@ function buildProgram(): Command {
     .addOption(new Option('--max-processes <n>', 'CI guard: fail (exit 3) if the server\'s processes ever exceed N').argParser(wholeNumber(1, 10_000_000)))
     .addOption(new Option('--max-p99 <ms>', 'CI guard: fail (exit 3) if p99 latency exceeds MS (live window or whole run)').argParser(milliseconds))
     .addOption(new Option('--max-errors <n|%>', 'CI guard: fail (exit 3) if failed requests exceed N, or N% of the requests').argParser(errorLimit))
+    .option('--docker', 'run the server in a container on a Docker Engine (DOCKER_HOST; watchload\'s model image is built locally when missing)')
+    .option('--docker-image <image>', 'with --docker: run the model\'s command in this image instead (Debian paths: /usr/bin/python3, gunicorn, uwsgi…)')
+    .addOption(new Option('--cpus <n>', 'with --docker: CPU quota of the container, in cores').argParser(cpus))
+    .addOption(new Option('--pids-limit <n>', 'with --docker: most processes and threads the container may have').argParser(wholeNumber(1, 4_194_304)))
+    .addOption(new Option('--memory <size>', 'with --docker: memory limit of the container (512m, 1g)').argParser(memorySize))
+    .addOption(new Option('--docker-sampling <source>', 'with --docker: threads from this host\'s /proc (a local engine) or the engine\'s top (any engine, ≥ 1 s)').choices(['auto', 'proc', 'engine']).default('auto'))
     .option('--no-keepalive', 'a new connection for every request, as ab does without -k')
     .option('--no-tui', 'plain status lines on stderr instead of the live view')
     .option('--no-color', 'a monochrome live view (as NO_COLOR=1 does): no colours; bold and inverse stay')
@@ -167,6 +199,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (isScenarioCommand(argv)) return parseScenarioArgs(argv);
   if (isReportCommand(argv)) return parseReportArgs(argv);
   if (isReplayCommand(argv)) return parseReplayArgs(argv);
+  if (argv[0] === 'docker') return parseDockerCommand(argv.slice(1));
   const program = buildProgram();
   let helpText = '';
   program.configureOutput({ writeOut: (text) => (helpText += text), writeErr: () => undefined, outputError: () => undefined });
@@ -182,13 +215,14 @@ export function parseCli(argv: readonly string[]): CliCommand {
   const [subcommand, ...rest] = program.args;
   if (subcommand === 'models' && rest.length === 0) return { kind: 'models' };
   if (subcommand === 'run' || subcommand === 'compare') throw new UsageError(`'${subcommand}' comes first: watchload ${subcommand} FILE.yaml …`);
-  if (subcommand !== undefined) throw new UsageError(`unknown command '${subcommand}' (commands: models, run, compare)`);
+  if (subcommand !== undefined) throw new UsageError(`unknown command '${subcommand}' (commands: models, run, compare, report, replay, docker build)`);
 
   const options = program.opts<{
     model: string; workers?: number; threads?: number; asyncCores?: number; proxy?: 'nginx'; db?: 'postgres'; psycogreen?: boolean; connections: number; requests?: number; duration?: number;
     rate?: number | true; ramp?: Stage[]; loadWorkers: number;
     maxThreads?: number; maxProcesses?: number; maxP99?: number; maxErrors?: Guards['maxErrors'];
     cmd?: string; attach?: number; url?: string;
+    docker?: boolean; dockerImage?: string; cpus?: number; pidsLimit?: number; memory?: number; dockerSampling: DockerOptions['sampling'];
     delay: number; interval: number; port?: number; timeout: number; readyTimeout: number; keepalive: boolean; tui: boolean; json?: boolean; report?: string; record?: string;
   }>();
   // --cmd / --attach: the user's own server, which the model flags do not apply to.
@@ -202,6 +236,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (options.db !== undefined && spec.family !== 'python') throw new UsageError(`model '${spec.name}' runs no Python app: --db is for the Python models`);
   if (options.psycogreen === true && spec.gevent !== true) throw new UsageError(`model '${spec.name}' does not run on gevent: --psycogreen is for the gevent models (${allModels().filter((m) => m.gevent).map((m) => m.name).join(', ')})`);
   if (options.psycogreen === true && options.db === undefined) throw new UsageError('--psycogreen patches psycopg2: add --db postgres');
+  const docker = dockerOptions(options, program, own !== null);
   const model = configureModel(spec, { asyncCores: options.asyncCores, proxy: options.proxy ?? null, db: options.db ?? null, psycogreen: options.psycogreen === true });
   if (options.requests !== undefined && options.duration !== undefined) throw new UsageError('give -n/--requests or -d/--duration, not both');
   const stages = options.ramp ?? null;
@@ -253,5 +288,38 @@ export function parseCli(argv: readonly string[]): CliCommand {
     readyTimeoutS: options.readyTimeout,
     reportFile: options.report ?? null,
     record: options.record ?? null,
+    docker,
   };
+}
+
+const DOCKER_ONLY_FLAGS = { dockerImage: '--docker-image', cpus: '--cpus', pidsLimit: '--pids-limit', memory: '--memory', dockerSampling: '--docker-sampling' } as const;
+
+function dockerOptions(
+  options: { docker?: boolean; dockerImage?: string; cpus?: number; pidsLimit?: number; memory?: number; dockerSampling: DockerOptions['sampling'] },
+  program: Command,
+  ownServer: boolean,
+): DockerOptions | null {
+  const given = Object.entries(DOCKER_ONLY_FLAGS).filter(([key]) => program.getOptionValueSource(key) === 'cli').map(([, flag]) => flag);
+  if (options.docker !== true) {
+    if (given.length > 0) throw new UsageError(`${given[0]} is for a server in a container: add --docker`);
+    return null;
+  }
+  if (ownServer) throw new UsageError('--docker runs a model\'s server in a container: it does not take --cmd or --attach');
+  if (options.dockerImage !== undefined && !/^[\w][\w.\-/:@]*$/.test(options.dockerImage)) throw new UsageError(`--docker-image '${options.dockerImage}' is not an image reference`);
+  return {
+    image: options.dockerImage ?? null,
+    cpus: options.cpus ?? null,
+    pidsLimit: options.pidsLimit ?? null,
+    memoryBytes: options.memory ?? null,
+    sampling: options.dockerSampling,
+  };
+}
+
+/** `watchload docker build [--force]`: the only docker subcommand. */
+function parseDockerCommand(rest: readonly string[]): CliCommand {
+  const [verb, ...flags] = rest;
+  if (verb !== 'build') throw new UsageError(`unknown docker command '${verb ?? ''}' (docker commands: build)`);
+  const unknown = flags.find((flag) => flag !== '--force');
+  if (unknown !== undefined) throw new UsageError(`docker build: unknown option '${unknown}' (takes --force)`);
+  return { kind: 'docker-build', force: flags.includes('--force') };
 }

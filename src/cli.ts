@@ -10,6 +10,7 @@ import { buildJsonReport, type JsonReport } from './report/json.js';
 import { sanitizeForTerminal } from './util/sanitize.js';
 import { removeStaleRunDirs } from './util/run-dirs.js';
 import { RuntimeError, UsageError } from './util/errors.js';
+import type { PreparedDocker } from './docker/prepare.js';
 
 function printModels(): string {
   const models = allModels();
@@ -53,6 +54,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     const { runReplayCommand } = await import('./frontend/replay-command.js');
     return runReplayCommand(command);
   }
+  if (command.kind === 'docker-build') {
+    const { runDockerBuildCommand } = await import('./docker/build-command.js');
+    return runDockerBuildCommand({ force: command.force });
+  }
   if (command.kind === 'report') {
     const { runReportCommand } = await import('./report/command.js');
     return runReportCommand(command);
@@ -91,9 +96,16 @@ export async function executeRun(command: RunCommand, frontEnd: FrontEnd, intera
   // --record: opened before the run (a path that cannot be written fails at once), closed after its last event.
   const { openRecorder } = await import('./session/recorder.js');
   let recorder: ReturnType<typeof openRecorder> | null = null;
+  let docker: PreparedDocker | null = null;
   try {
     recorder = command.record ? openRecorder(command.record) : null;
+    // --docker: the engine, the orphans a killed run left, the image (built once, with progress), before any UI.
+    if (command.docker) {
+      const { prepareDocker } = await import('./docker/prepare.js');
+      docker = await prepareDocker(command.docker, (line) => process.stderr.write(`watchload: ${line}\n`));
+    }
   } catch (error) {
+    await recorder?.close().catch(() => undefined);
     return { result: { state: INITIAL_STATE, reason: 'error', exitCode: 1, error: error as Error, command: [], url: null }, report: null };
   }
   const ran = await runSession(
@@ -107,6 +119,7 @@ export async function executeRun(command: RunCommand, frontEnd: FrontEnd, intera
       holdAfterLoad: interactive,
       publishMs: interactive ? 250 : 1_000,
       onEvent: recorder?.write,
+      docker,
     },
     frontEnd,
   );

@@ -52,6 +52,13 @@ const BAD: ReadonlyArray<readonly [string, () => string[], RegExp]> = [
   ['replaying a non-recording', () => ['replay', file('not-a-recording.ndjson')], /is not a watchload recording/],
   ['replaying a missing file', () => ['replay', file('missing.ndjson')], /cannot read .*missing\.ndjson/],
   ['reporting a non-recording', () => ['report', file('not-a-recording.ndjson')], /not a watchload recording/],
+  ['--pids-limit without --docker', () => ['--pids-limit', '100'], /--pids-limit is for a server in a container: add --docker/],
+  ['a malformed --memory', () => ['--docker', '--memory', 'lots'], /expected a size such as 512m or 1g/],
+  ['too little --memory', () => ['--docker', '--memory', '1m'], /at least 6m/],
+  ['zero --cpus', () => ['--docker', '--cpus', '0'], /expected cores, from 0\.01 to 1024/],
+  ['--docker with --cmd', () => ['--docker', '--cmd', 'true', '--url', 'http://127.0.0.1:1/'], /does not take --cmd or --attach/],
+  ['an unknown docker command', () => ['docker', 'push'], /unknown docker command 'push' \(docker commands: build\)/],
+  ['an unknown sampling source', () => ['--docker', '--docker-sampling', 'ps'], /Allowed choices are auto, proc, engine/],
 ];
 
 describe('bad input: one line, exit 2, no stack trace, nothing left running', () => {

@@ -1,7 +1,7 @@
 import { NO_GUARDS } from '../src/insights/guard-types.js';
 import { describe, expect, it } from 'vitest';
 import { availableParallelism } from 'node:os';
-import { parseCli } from '../src/cli-options.js';
+import { memorySize, parseCli } from '../src/cli-options.js';
 
 function config(args: string[]) {
   const command = parseCli(args);
@@ -83,5 +83,30 @@ describe('CI guards', () => {
     [['--max-errors', '2.5'], "option '--max-errors <n|%>' argument '2.5' is invalid. a count is a whole number (or give a percentage: 1%)"],
   ])('%j is a usage error', (args, message) => {
     expect(() => parseCli(args)).toThrow(message);
+  });
+});
+
+describe('--docker', () => {
+  it('passes its limits through, with docker\'s units for --memory', () => {
+    const command = parseCli(['--model', 'gunicorn', '--docker', '--cpus', '1.5', '--pids-limit', '100', '--memory', '512m']);
+    if (command.kind !== 'run') throw new Error('expected a run');
+    expect(command.docker).toEqual({ image: null, cpus: 1.5, pidsLimit: 100, memoryBytes: 512 * 1024 ** 2, sampling: 'auto' });
+    expect(memorySize('1g')).toBe(1024 ** 3);
+    expect(memorySize('1.5GiB')).toBe(1.5 * 1024 ** 3);
+    expect(memorySize('67108864')).toBe(64 * 1024 ** 2);
+  });
+
+  it('--docker-image and --docker-sampling; without --docker, none', () => {
+    const command = parseCli(['--model', 'uwsgi-gevent', '--docker', '--docker-image', 'my/app:tag', '--docker-sampling', 'engine']);
+    if (command.kind !== 'run') throw new Error('expected a run');
+    expect(command.docker).toMatchObject({ image: 'my/app:tag', sampling: 'engine' });
+    const plain = parseCli(['--model', 'gunicorn']);
+    if (plain.kind !== 'run') throw new Error('expected a run');
+    expect(plain.docker).toBeNull();
+  });
+
+  it('`docker build [--force]`', () => {
+    expect(parseCli(['docker', 'build'])).toEqual({ kind: 'docker-build', force: false });
+    expect(parseCli(['docker', 'build', '--force'])).toEqual({ kind: 'docker-build', force: true });
   });
 });

@@ -3,9 +3,10 @@ import { blockedLoop } from './blocked-loop.js';
 import { littlesLaw, oneAtATime, saturation } from './queueing.js';
 import { flat, onDemand, pool, prefork, threadExplosion } from './shape.js';
 import type { Insight } from './types.js';
+import { pidsLimit } from './container.js';
 
 const DETECTORS: readonly ((state: SessionState) => Insight[])[] = [
-  prefork, flat, onDemand, pool, threadExplosion, oneAtATime, saturation, blockedLoop, littlesLaw,
+  prefork, flat, onDemand, pool, threadExplosion, oneAtATime, saturation, blockedLoop, littlesLaw, pidsLimit,
 ];
 
 /**

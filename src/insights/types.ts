@@ -20,7 +20,9 @@ export type InsightKind =
   /** Threads growing without a plateau. */
   | 'thread-explosion'
   /** Little's law: in-flight requests ≈ throughput × latency, against the connections. */
-  | 'littles-law';
+  | 'littles-law'
+  /** --docker: the container's pids (processes + threads) reached its --pids-limit. */
+  | 'pids-limit';
 
 export interface Insight {
   readonly kind: InsightKind;

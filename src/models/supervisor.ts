@@ -6,8 +6,9 @@ import { get } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RuntimeError } from '../util/errors.js';
 import type { Launch } from './registry.js';
+import { createOutputTail } from './output-tail.js';
 
-const TAIL_LINES = 20;
+export const TAIL_LINES = 20;
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
 
 export interface ExitStatus {
@@ -98,16 +99,9 @@ export function spawnServer(launch: Launch): ServerProcess {
   } catch (error) {
     throw new RuntimeError(`cannot start ${launch.argv[0]}: ${(error as Error).message}`);
   }
-  const tail: string[] = [];
-  const partial = { stdout: '', stderr: '' };
-  const collect = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
-    const lines = (partial[stream] + chunk.toString('utf8')).split('\n');
-    partial[stream] = lines.pop() ?? '';
-    for (const line of lines) if (line.trim() !== '') tail.push(line);
-    if (tail.length > TAIL_LINES) tail.splice(0, tail.length - TAIL_LINES);
-  };
-  child.stdout?.on('data', collect('stdout'));
-  child.stderr?.on('data', collect('stderr'));
+  const tail = createOutputTail(TAIL_LINES);
+  child.stdout?.on('data', tail.collector('stdout'));
+  child.stderr?.on('data', tail.collector('stderr'));
 
   const exited = new Promise<ExitStatus>((resolve) => {
     child.once('error', (error) => {
@@ -124,7 +118,7 @@ export function spawnServer(launch: Launch): ServerProcess {
   return {
     pid,
     argv: launch.argv,
-    outputTail: () => [...tail, ...[partial.stderr, partial.stdout].filter((l) => l.trim() !== '')].slice(-TAIL_LINES),
+    outputTail: () => tail.lines(),
     exited,
     get stopping() {
       return stopping;

@@ -1,3 +1,4 @@
+import type { ContainerUsage, SampleSource } from '../docker/types.js';
 import { EMPTY_HISTOGRAM, summarizeMs, type LatencySummaryMs } from '../load/histogram.js';
 import type { SparseHistogram } from '../load/types.js';
 import { activeLoadMs, meanTargetRate, rateWindowMs } from '../session/store.js';
@@ -14,13 +15,33 @@ export interface RunFacts {
 
 type LatencyMs = Omit<LatencySummaryMs, 'count'>;
 
+/**
+ * Where the server ran: this host, or a container (--docker) with the engine's view of its
+ * cgroup: the limits, the last reading, and the most pids it reached.
+ */
+export type Runtime =
+  | { readonly kind: 'host' }
+  | {
+      readonly kind: 'docker';
+      readonly image: string;
+      /** The container's name (watchload-MODEL-PID-XXXX); its id beside it. */
+      readonly container: string;
+      readonly id: string;
+      readonly engine: string;
+      /** Where the thread samples came from: this host's /proc, or the engine's top. */
+      readonly sampling: SampleSource;
+      readonly limits: { readonly pids: number | null; readonly cpus: number | null; readonly memoryBytes: number | null };
+      readonly pidsPeak: number | null;
+      readonly usage: ContainerUsage | null;
+    };
+
 /** The JSON report of DESIGN.md, version 1: stable, read by tests and scripts. */
 export interface JsonReport {
   readonly version: 1;
   readonly model: string;
   readonly command: readonly string[];
   readonly url: string | null;
-  readonly server: { readonly pid: number | null; readonly runtime: { readonly kind: 'host' }; readonly exit: { code: number | null; signal: string | null; expected: boolean } | null };
+  readonly server: { readonly pid: number | null; readonly runtime: Runtime; readonly exit: { code: number | null; signal: string | null; expected: boolean } | null };
   readonly config: {
     readonly connections: number;
     readonly requests: number | null;
@@ -97,7 +118,7 @@ export function buildJsonReport(state: SessionState, facts: RunFacts): JsonRepor
     url: facts.url,
     server: {
       pid: state.server?.pid ?? null,
-      runtime: { kind: 'host' },
+      runtime: runtimeOf(state),
       exit: state.server?.exited ? { code: state.server.exited.code, signal: state.server.exited.signal, expected: state.server.exited.expected } : null,
     },
     config: {
@@ -153,5 +174,22 @@ export function buildJsonReport(state: SessionState, facts: RunFacts): JsonRepor
     insights: deriveInsights(state).map((i) => ({ kind: i.kind, t: round(i.tMs / 1000), pid: i.pid, text: i.text, evidence: i.evidence })),
     guards: evaluateGuards(state).map((g) => ({ guard: g.guard, limit: g.limit, breached: g.breached, value: g.value === null ? null : round(g.value), t: g.tMs === null ? null : round(g.tMs / 1000), text: g.text })),
     ended: state.ended,
+  };
+}
+
+function runtimeOf(state: SessionState): Runtime {
+  const container = state.server?.container;
+  if (!container) return { kind: 'host' };
+  const usage = state.server?.containerUsage ?? null;
+  return {
+    kind: 'docker',
+    image: container.image,
+    container: container.name,
+    id: container.id,
+    engine: container.engine,
+    sampling: container.sampling,
+    limits: { pids: usage?.pidsLimit ?? null, cpus: usage?.cpuLimit ?? null, memoryBytes: usage?.memoryLimitBytes ?? null },
+    pidsPeak: state.server?.containerPidsPeak ?? null,
+    usage,
   };
 }

@@ -58,6 +58,12 @@ export const MODEL_FLAGS = {
   proxy: { flag: '--proxy', kind: 'value' },
   db: { flag: '--db', kind: 'value' },
   psycogreen: { flag: '--psycogreen', kind: 'switch' },
+  // In a container on a Docker Engine (issue 7): an entry may run there, with its limits.
+  docker: { flag: '--docker', kind: 'switch' },
+  dockerImage: { flag: '--docker-image', kind: 'value' },
+  cpus: { flag: '--cpus', kind: 'value' },
+  pidsLimit: { flag: '--pids-limit', kind: 'value' },
+  memory: { flag: '--memory', kind: 'value' },
 } as const satisfies Record<string, FlagSpec>;
 
 /** The load: in entries, or in the shared `load:` for every entry. */
@@ -122,6 +128,7 @@ export const INSIGHT_KINDS = [
   'blocked-loop',
   'thread-explosion',
   'littles-law',
+  'pids-limit',
 ] as const satisfies readonly InsightKind[];
 
 // A kind added to InsightKind and missing above fails the typecheck here, not a user's file.

@@ -1,6 +1,7 @@
 import type { Snapshot } from '../proc/types.js';
 import type { LatencyBatch, LoadCounts, Ramp } from '../load/types.js';
 import type { Guards } from '../insights/guard-types.js';
+import type { ContainerInfo, ContainerUsage } from '../docker/types.js';
 
 /** What a run was asked to do; fixed for the whole session. */
 export interface SessionConfig {
@@ -34,7 +35,17 @@ export interface SessionConfig {
 export type SessionEvent =
   | { readonly type: 'session/started'; readonly tMs: number; readonly config: SessionConfig }
   | { readonly type: 'upstream/ready'; readonly tMs: number; readonly url: string }
-  | { readonly type: 'server/spawned'; readonly tMs: number; readonly pid: number; readonly command: readonly string[]; readonly url: string }
+  | {
+      readonly type: 'server/spawned';
+      readonly tMs: number;
+      readonly pid: number;
+      readonly command: readonly string[];
+      readonly url: string;
+      /** --docker: the container it runs in; absent: on this host. */
+      readonly container?: ContainerInfo;
+    }
+  /** --docker: the container's cgroup, read every few seconds while it runs. */
+  | { readonly type: 'server/container-usage'; readonly tMs: number; readonly usage: ContainerUsage }
   | { readonly type: 'server/ready'; readonly tMs: number }
   | {
       readonly type: 'server/exited';

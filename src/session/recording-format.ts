@@ -229,6 +229,7 @@ export const EVENT_TYPES: ReadonlySet<string> = new Set<SessionEvent['type']>([
   'server/spawned',
   'server/ready',
   'server/exited',
+  'server/container-usage',
   'proc/sample',
   'load/started',
   'load/batch',
@@ -304,6 +305,9 @@ function checkEvent(value: Record<string, unknown>, line: number): void {
       break;
     case 'server/exited':
       need(Array.isArray(value.stderrTail), 'without stderrTail');
+      break;
+    case 'server/container-usage':
+      need(isObject(value.usage), 'without usage');
       break;
     case 'load/batch': {
       const batch = value.batch;

@@ -7,11 +7,15 @@ import { startUpstream, type Upstream } from '../upstream/upstream.js';
 import { startSamplerThread } from '../proc/sampler-thread.js';
 import { startLoad } from '../load/driver.js';
 import type { LoadSetting } from '../load/types.js';
+import type { Snapshot } from '../proc/types.js';
 import { assertPortFree, freePort } from '../util/ports.js';
 import { RuntimeError } from '../util/errors.js';
 import { createStore, currentLoadSetting, type Store } from './store.js';
 import type { EndReason, SessionConfig, SessionEvent } from './events.js';
 import type { SessionState } from './state.js';
+import type { Engine } from '../docker/engine.js';
+import type { ContainerUsage, DockerOptions } from '../docker/types.js';
+import type { ContainerServer } from '../docker/container.js';
 
 export interface SessionOptions {
   readonly config: SessionConfig;
@@ -32,7 +36,17 @@ export interface SessionOptions {
   readonly publishMs: number;
   /** Every event as the store folds it, in dispatch order (--record writes them). */
   readonly onEvent?: (event: SessionEvent) => void;
+  /**
+   * --docker: the server runs in a container on this engine, from this image (ready: the
+   * command line's edge connected and built it); absent or null: on this host.
+   */
+  readonly docker?: { readonly engine: Engine; readonly image: string; readonly options: DockerOptions } | null;
 }
+
+/** How often a container's cgroup (pids, CPU quota, memory) is read from the engine (one read takes ~1 s)… */
+const CONTAINER_USAGE_MS = 2_000;
+/** …and from its files, where the engine is local. */
+const LOCAL_CGROUP_MS = 250;
 
 /** What the front end may ask of the session (keys, signals). */
 export interface Controls {
@@ -101,6 +115,7 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
   // Set in startServer(): a declared type alone would be narrowed to null at its uses here.
   let companions = null as RunningCompanions | null;
   let sampler: Awaited<ReturnType<typeof startSamplerThread>> | null = null;
+  let usageWatch: { stop(): void } | null = null;
   let load: ReturnType<typeof startLoad> | null = null;
   let error: Error | null = null;
   let url: string | null = null;
@@ -159,7 +174,17 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
     ({ server, url } = await startServer());
     const started = server;
     const target = url;
-    dispatch({ type: 'server/spawned', tMs: clock(), pid: started.pid, command: started.argv, url: target });
+    const container = 'container' in started ? (started as ContainerServer) : null;
+    dispatch({ type: 'server/spawned', tMs: clock(), pid: started.pid, command: started.argv, url: target, ...(container ? { container: container.info } : {}) });
+    if (container) {
+      const onUsage = (usage: ContainerUsage) => dispatch({ type: 'server/container-usage', tMs: clock(), usage });
+      // Local: the cgroup's own files, exact and cheap, often; remote: the engine's stats (a second a call).
+      const { localCgroupReader, watchLocalUsage } = await import('../docker/cgroup.js');
+      const readLocal = container.info.sampling === 'proc' ? localCgroupReader(started.pid) : null;
+      usageWatch = readLocal
+        ? watchLocalUsage(readLocal, LOCAL_CGROUP_MS, onUsage)
+        : (await import('../docker/usage.js')).watchContainerUsage(container.container, CONTAINER_USAGE_MS, onUsage);
+    }
     void started.exited.then(({ code, signal }) => {
       dispatch({ type: 'server/exited', tMs: clock(), code, signal, expected: started.stopping, stderrTail: started.outputTail() });
       // Before it is ready, waitReady reports the exit itself, with the right words.
@@ -174,19 +199,22 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
     if ((await unlessEnded(ready)) === ENDED) return await finish();
     dispatch({ type: 'server/ready', tMs: clock() });
 
-    sampler = startSamplerThread({
-      rootPid: started.pid,
-      companions: companions?.processes ?? [],
+    const samplerOptions = {
       intervalMs: config.intervalMs,
       sessionStartMs,
-      onSnapshot: (snapshot) => dispatch({ type: 'proc/sample', tMs: snapshot.tMs, snapshot }),
-      onError: (message) => {
+      onSnapshot: (snapshot: Snapshot) => dispatch({ type: 'proc/sample', tMs: snapshot.tMs, snapshot }),
+      onError: (message: string) => {
         error = new RuntimeError(`sampler: ${message}`);
         end('error', 1);
       },
-    });
+    };
+    // A container on a remote engine: its threads only through the engine's top.
+    sampler =
+      container?.info.sampling === 'engine'
+        ? (await import('../docker/top-sampler.js')).startEngineSampler({ container: container.container, ...samplerOptions })
+        : startSamplerThread({ rootPid: started.pid, companions: companions?.processes ?? [], ...samplerOptions });
     // The 'before' shape: after ready, before the first request (a request would change it).
-    if ((await unlessEnded(sampler.sampleNow())) === ENDED) return await finish();
+    if ((await unlessEnded(settledSample(sampler))) === ENDED) return await finish();
 
     const loadDone = deferred<void>();
     load = startLoad(
@@ -259,7 +287,12 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
       companions,
     });
     // With a proxy in front, the readiness probe and the load go through it.
-    return { server: spawnServer(launch), url: `http://${options.host}:${companions?.frontPort ?? port}${model.path}` };
+    const url = `http://${options.host}:${companions?.frontPort ?? port}${model.path}`;
+    if (options.docker) {
+      const { startContainerServer } = await import('../docker/container.js');
+      return { server: await startContainerServer(launch, { ...options.docker, model: model.name }), url };
+    }
+    return { server: spawnServer(launch), url };
   }
 
   async function finish(): Promise<SessionResult> {
@@ -273,10 +306,12 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
         await Promise.race([sampler.sampleNow(), new Promise((r) => setTimeout(r, 1_000))]).catch(() => undefined);
       }
       await sampler?.stop();
+      usageWatch?.stop();
       dispatch({ type: 'session/ended', tMs: clock(), reason });
       store.flush();
       await frontEnd.stop();
     } finally {
+      usageWatch?.stop();
       await server?.stop();
       await companions?.stop();
       await upstream?.stop();
@@ -297,6 +332,29 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
 }
 
 const ENDED: unique symbol = Symbol('ended');
+
+/** How long the server's processes must stay the same before the 'before' shape is taken, and the most it waits. */
+const SETTLE_MS = 300;
+const SETTLE_MAX_MS = 3_000;
+
+/**
+ * A sample once the server's processes have stopped changing: a prefork server answers as soon
+ * as its first worker does, while its master may still be forking the others (gunicorn sleeps
+ * up to 0.1 s between forks), and 'before' must show them all. The last sample is the shape.
+ */
+async function settledSample(sampler: { sampleNow(): Promise<Snapshot> }): Promise<Snapshot> {
+  const ownPids = (snapshot: Snapshot) => snapshot.processes.filter((p) => p.group === undefined).map((p) => p.pid).join(',');
+  let last = await sampler.sampleNow();
+  let stableSince = Date.now();
+  const deadline = Date.now() + SETTLE_MAX_MS;
+  while (Date.now() < deadline && Date.now() - stableSince < SETTLE_MS) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const next = await sampler.sampleNow();
+    if (ownPids(next) !== ownPids(last)) stableSince = Date.now();
+    last = next;
+  }
+  return last;
+}
 
 /** An open loop's rate may be turned down to this, and up to this (the command line's bounds). */
 const MIN_RATE = 0.1;

@@ -1,3 +1,4 @@
+import type { ContainerInfo, ContainerUsage } from '../docker/types.js';
 import type { Snapshot } from '../proc/types.js';
 import type { GeneratorSample, LoadCounts, SparseHistogram } from '../load/types.js';
 import type { EndReason, SessionConfig } from './events.js';
@@ -86,6 +87,13 @@ export interface ServerInfo {
   readonly command: readonly string[];
   readonly url: string;
   readonly readyAtMs: number | null;
+  /** --docker: the container it runs in, and its cgroup as last read; null on this host. */
+  readonly container: ContainerInfo | null;
+  readonly containerUsage: ContainerUsage | null;
+  /** The most pids (processes + threads) the engine reported for the container; null before a read. */
+  readonly containerPidsPeak: number | null;
+  /** When the container was first seen at its pids limit, or refusing forks; null while below it (or no limit). */
+  readonly containerPidsLimitAtMs: number | null;
   readonly exited: { readonly tMs: number; readonly code: number | null; readonly signal: string | null; readonly expected: boolean; readonly stderrTail: readonly string[] } | null;
 }
 

@@ -302,7 +302,27 @@ export function reduce(state: SessionState, event: SessionEvent): SessionState {
     case 'upstream/ready':
       return { ...state, nowMs, upstreamUrl: event.url };
     case 'server/spawned':
-      return { ...state, nowMs, server: { pid: event.pid, command: event.command, url: event.url, readyAtMs: null, exited: null } };
+      return {
+        ...state,
+        nowMs,
+        server: { pid: event.pid, command: event.command, url: event.url, readyAtMs: null, container: event.container ?? null, containerUsage: null, containerPidsPeak: null, containerPidsLimitAtMs: null, exited: null },
+      };
+    case 'server/container-usage':
+      if (!state.server) return state;
+      return {
+        ...state,
+        nowMs,
+        server: {
+          ...state.server,
+          containerUsage: event.usage,
+          containerPidsPeak: event.usage.pidsCurrent === null ? state.server.containerPidsPeak : Math.max(state.server.containerPidsPeak ?? 0, event.usage.pidsCurrent),
+          containerPidsLimitAtMs:
+            state.server.containerPidsLimitAtMs ??
+            ((event.usage.pidsLimit !== null && event.usage.pidsCurrent !== null && event.usage.pidsCurrent >= event.usage.pidsLimit) || (event.usage.pidsRefused ?? 0) > 0
+              ? event.tMs
+              : null),
+        },
+      };
     case 'server/ready':
       if (!state.server) return state;
       return { ...state, nowMs, phase: 'ready', server: { ...state.server, readyAtMs: event.tMs } };

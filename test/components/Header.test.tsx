@@ -1,7 +1,7 @@
 import React from 'react';
 import { describe, expect, it } from 'vitest';
 import { render } from 'ink-testing-library';
-import { Header, formatCommand, headerInfo, headerLines, progressBar, progressFraction, wholeSecondsRps } from '../../components/Header.js';
+import { Header, containerLine, formatCommand, headerInfo, headerLines, progressBar, progressFraction, wholeSecondsRps } from '../../components/Header.js';
 import { lineWidth } from '../../components/line.js';
 import { activeLoadMs } from '../../src/session/store.js';
 import type { SessionState } from '../../src/session/state.js';
@@ -80,6 +80,31 @@ describe('Header frames', () => {
       'cluster · 4 workers · http://127.0.0.1:41234/  loading  0:14',
       '▕██████    ▏  59% 2,972/5,000 req · 248 req/s · no errors',
     ]);
+  });
+
+  it('in a container, 4 lines at 100 columns: its line takes the responses\' place, the pids count turns red at the limit', () => {
+    const inContainer: SessionState = {
+      ...PAUSED_WITH_ERRORS,
+      server: {
+        ...PAUSED_WITH_ERRORS.server!,
+        container: { id: 'f00d'.repeat(16), name: 'watchload-gunicorn-4242-ab12', image: 'watchload-models:0123456789ab', engine: 'unix:///run/docker.sock', sampling: 'proc' },
+        containerUsage: { pidsCurrent: 100, pidsLimit: 100, cpuLimit: 1.5, memoryBytes: 85 * 1024 ** 2, memoryLimitBytes: 512 * 1024 ** 2 },
+        containerPidsPeak: 100,
+      },
+    };
+    expect(frame(inContainer, 100, 4)).toEqual([
+      'cluster · 4 workers · -c 50 · delay 200 ms · http://127.0.0.1:41234/                    paused  0:14',
+      '$ node /work/main/dist/src/models/servers/cluster.js --workers 4 --port 41234',
+      'docker watchload-gunicorn-4242-ab12 · pids 100/100 · cpu ≤1.5 · mem 85.0 MiB/512 MiB',
+      '▕███▋      ▏  36% 3 timeouts · 12 non-2xx · 1 reset · 248 req/s · 11/30 s · 2,975 req · mean 270',
+    ]);
+    const line = containerLine(headerInfo(inContainer).container!, 100);
+    expect(line.find((s) => s.text === '100/100')).toMatchObject({ color: 'red', bold: true });
+    // Wide: the sampling source and the image too; narrow: the limits stay, the rest goes.
+    expect(containerLine(headerInfo(inContainer).container!, 160).map((s) => s.text).join('')).toBe(
+      'docker watchload-gunicorn-4242-ab12 · pids 100/100 · cpu ≤1.5 · mem 85.0 MiB/512 MiB · threads from /proc · watchload-models:0123456789ab',
+    );
+    expect(containerLine(headerInfo(inContainer).container!, 62).map((s) => s.text).join('')).toBe('docker watchload-gunicorn-4242-ab12 · pids 100/100 · cpu ≤1.5');
   });
 
   it('before the server is up', () => {

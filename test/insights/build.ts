@@ -33,6 +33,8 @@ export const baseConfig: SessionConfig = {
   keepAlive: true, rate: null, ramp: null, loadWorkers: 1, cores: 2, guards: NO_GUARDS,
 };
 
+const CONTAINER = { id: 'c0ffee'.repeat(10) + 'c0ff', name: 'watchload-x-1-abcd', image: 'watchload-models:0123456789ab', engine: 'unix:///run/docker.sock', sampling: 'proc' } as const;
+
 /**
  * A session told as events, through the real reducer: samples of a constructed tree, the
  * load's start, latency batches and its end.
@@ -40,9 +42,10 @@ export const baseConfig: SessionConfig = {
 export class SessionBuilder {
   private events: SessionEvent[] = [];
 
-  constructor(config: Partial<SessionConfig> & { guards?: Guards } = {}) {
+  /** container: the server runs in one (--docker), as the engine made it. */
+  constructor(config: Partial<SessionConfig> & { guards?: Guards } = {}, container = false) {
     this.events.push({ type: 'session/started', tMs: 0, config: { ...baseConfig, ...config } });
-    this.events.push({ type: 'server/spawned', tMs: 1, pid: 100, command: ['server'], url: 'http://127.0.0.1:1/' });
+    this.events.push({ type: 'server/spawned', tMs: 1, pid: 100, command: ['server'], url: 'http://127.0.0.1:1/', ...(container ? { container: CONTAINER } : {}) });
     this.events.push({ type: 'server/ready', tMs: 2 });
   }
 
@@ -81,6 +84,12 @@ export class SessionBuilder {
   /** The load changed while it ran (a key in the live view). */
   adjust(tMs: number, setting: { connections: number } | { rate: number }): this {
     this.events.push({ type: 'load/adjusted', tMs, connections: 'connections' in setting ? setting.connections : null, rate: 'rate' in setting ? setting.rate : null });
+    return this;
+  }
+
+  /** The engine's reading of the container's cgroup (--docker): pids now, and the limit. */
+  containerUsage(tMs: number, pidsCurrent: number, pidsLimit: number | null, pidsRefused: number | null = null): this {
+    this.events.push({ type: 'server/container-usage', tMs, usage: { pidsCurrent, pidsLimit, cpuLimit: null, memoryBytes: null, memoryLimitBytes: null, pidsRefused } });
     return this;
   }
 

@@ -221,3 +221,37 @@ describe('blocked event loop', () => {
     expect(only(state, 'blocked-loop').text).toContain('was running in 24 of 24 samples under load');
   });
 });
+
+describe('a container at its pids limit (--docker --pids-limit)', () => {
+  const explosion = (limitReachedAt: number | null) => {
+    const session = new SessionBuilder({ connections: 100, delayS: 1 }, true)
+      .sample(100, [{ pid: 100, threads: 1 }])
+      .startLoad(500)
+      .samples(750, 6_000, (t) => [{ pid: 100, threads: Math.min(59, 1 + Math.floor(t / 100)) }])
+      .responses(3_000, 120, 1_000, 400)
+      .containerUsage(1_000, 12, 60)
+      .containerUsage(3_000, 40, 60);
+    if (limitReachedAt !== null) session.containerUsage(limitReachedAt, 60, 60).containerUsage(limitReachedAt + 2_000, 58, 60);
+    return session.finishLoad(6_000).state();
+  };
+
+  it('says when the engine first counted the limit, the peak, and the requests that failed', () => {
+    const limit = only(explosion(5_000), 'pids-limit');
+    expect(limit).toMatchObject({ tMs: 5_000, pid: null, evidence: { limit: 60, peak: 60, refused: null, failed: 400 } });
+    expect(limit.text).toBe('the container reached its pids limit (60/60 processes and threads) at 5.0 s: no new thread or process could start; 400 requests failed: pids limit');
+  });
+
+  it('forks refused (pids.events, a local engine) count even when no reading caught the count at the limit', () => {
+    const state = new SessionBuilder({ connections: 100 }, true).sample(100, [{ pid: 100, threads: 1 }]).startLoad(500)
+      .responses(1_000, 10, 1_000, 30).containerUsage(1_250, 29, 30, 0).containerUsage(1_500, 29, 30, 163).finishLoad(2_000).state();
+    const limit = only(state, 'pids-limit');
+    expect(limit).toMatchObject({ tMs: 1_500, evidence: { limit: 30, peak: 29, refused: 163 } });
+    expect(limit.text).toBe('the container reached its pids limit (29/30 processes and threads) at 1.5 s: the kernel refused 163 new threads or processes; 30 requests failed: pids limit');
+  });
+
+  it('nothing below the limit, nor on the host', () => {
+    expect(kinds(explosion(null))).not.toContain('pids-limit');
+    const host = new SessionBuilder().sample(100, [{ pid: 100, threads: 1 }]).startLoad(500).containerUsage(1_000, 60, 60).finishLoad(2_000).state();
+    expect(kinds(host)).not.toContain('pids-limit');
+  });
+});

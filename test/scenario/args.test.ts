@@ -30,7 +30,7 @@ describe('parseCli hands run and compare to the scenario commands', () => {
   });
 
   it('an unknown subcommand lists the commands', () => {
-    expect(() => parseCli(['frobnicate'])).toThrow(/unknown command 'frobnicate' \(commands: models, run, compare\)/);
+    expect(() => parseCli(['frobnicate'])).toThrow(/unknown command 'frobnicate' \(commands: models, run, compare, report, replay, docker build\)/);
   });
 });
 
