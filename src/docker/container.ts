@@ -1,7 +1,6 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { constants } from 'node:os';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { constants, hostname } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,6 +8,7 @@ import type Dockerode from 'dockerode';
 import { parseStat } from '../proc/parse.js';
 import { packageRoot } from '../util/package-root.js';
 import { RuntimeError } from '../util/errors.js';
+import { startDeathGuard } from '../util/death-guard.js';
 import type { Launch } from '../models/registry.js';
 import { createOutputTail } from '../models/output-tail.js';
 import { TAIL_LINES, type ExitStatus, type ServerProcess } from '../models/supervisor.js';
@@ -101,20 +101,9 @@ function exitStatus(statusCode: number): ExitStatus {
   return { code: statusCode, signal: null };
 }
 
+/** Removes the container when watchload dies (src/docker/guard.cjs); without it, the next run does. */
 function startGuard(containerId: string): ChildProcess | null {
-  try {
-    const guard = spawn(process.execPath, [join(packageRoot(), 'src', 'docker', 'guard.cjs'), containerId], {
-      detached: true,
-      stdio: ['pipe', 'ignore', 'ignore'],
-    });
-    guard.on('error', () => undefined);
-    guard.stdin?.on('error', () => undefined);
-    guard.unref();
-    (guard.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-    return guard;
-  } catch {
-    return null; // stop() still removes it; a SIGKILL of watchload leaves it to the next run
-  }
+  return startDeathGuard([process.execPath, join(packageRoot(), 'src', 'docker', 'guard.cjs'), containerId]);
 }
 
 /** The init's child: the server. The init forks it at once; give it a moment to appear. */
@@ -271,6 +260,3 @@ export function engineMessage(error: unknown): string {
   const message = json?.message ?? (error as Error).message ?? String(error);
   return message.replace(/\s+/g, ' ').trim();
 }
-
-/** True when this host has a /proc to sample (always on Linux; guards other systems). */
-export const HOST_PROC = existsSync('/proc/self/stat');

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RuntimeError } from '../util/errors.js';
 import type { Launch } from './registry.js';
 import { createOutputTail } from './output-tail.js';
+import { startDeathGuard } from '../util/death-guard.js';
 
 export const TAIL_LINES = 20;
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
@@ -54,26 +55,9 @@ function killGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/**
- * A process outside the server's tree (not sampled) that kills the server's whole group when
- * watchload dies, however it dies: it waits on a pipe from watchload, which the kernel closes
- * when watchload exits, even on SIGKILL. The shell is /bin/sh: no Node process for a guard.
- */
+/** Kills the server's whole group when watchload dies (startDeathGuard); /bin/sh: no Node process for it. */
 function startGroupGuard(pgid: number): ChildProcess | null {
-  try {
-    const guard = spawn('/bin/sh', ['-c', 'read _; kill -KILL -"$1" 2>/dev/null', 'watchload-guard', String(pgid)], {
-      detached: true,
-      stdio: ['pipe', 'ignore', 'ignore'],
-    });
-    guard.on('error', () => undefined);
-    guard.stdin?.on('error', () => undefined);
-    // Neither the guard nor its pipe may keep watchload's event loop alive.
-    guard.unref();
-    (guard.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-    return guard;
-  } catch {
-    return null; // the server still stops with stop(); only a SIGKILL of watchload could leak it
-  }
+  return startDeathGuard(['/bin/sh', '-c', 'read _; kill -KILL -"$1" 2>/dev/null', 'watchload-guard', String(pgid)]);
 }
 
 /**

@@ -1,9 +1,10 @@
 import { hostname } from 'node:os';
 import Dockerode from 'dockerode';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OWNER_LABEL } from '../../src/docker/types.js';
-import { collect, processesMatching, runCli, startCli, survivors, waitForOutput, type StartedCli } from '../helpers/cli.js';
+import { ROOT, collect, processesMatching, runCli, startCli, survivors, waitForOutput, type StartedCli } from '../helpers/cli.js';
 import { insight, kinds, type ReportedInsight } from '../helpers/insights.js';
+import { Tmux } from '../helpers/tmux.js';
 
 // --docker on a real engine (issue 7): DOCKER_HOST names it (.ci/run starts one with
 // scripts/dockerd.sh). The model image is built by `watchload docker build` in beforeAll (a
@@ -56,18 +57,22 @@ async function containersOf(pid: number | null = null): Promise<Dockerode.Contai
 }
 
 const started: StartedCli[] = [];
+const tmux = new Tmux('docker-e2e');
+afterAll(() => tmux.close());
 let serverPids: number[] = [];
 
 afterEach(async () => {
   // Nothing a test started outlives it: no container of a watchload that ran here, no guard,
   // no server process (the container's, under host pids).
   for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  tmux.killSessions();
   expect(await survivors(serverPids)).toEqual([]);
   serverPids = [];
   const deadline = Date.now() + 10_000;
   while ((await containersOf()).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   expect((await containersOf()).map((c) => c.Names[0])).toEqual([]);
-  expect(processesMatching('src/docker/guard.cjs')).toEqual([]);
+  // This checkout's guards only: another checkout's run (a benchmark) is not this test's.
+  expect(processesMatching(`${ROOT}src/docker/guard.cjs`)).toEqual([]);
 });
 
 async function run(args: readonly string[]): Promise<Report> {
@@ -157,6 +162,25 @@ describe.skipIf(!needEngine)('--docker on a real engine', () => {
     const limit = insight(report, 'pids-limit');
     expect(limit.evidence).toMatchObject({ limit: 25 });
     expect(limit.text).toMatch(/^the container reached its pids limit \(\d+\/25 processes and threads\) at [\d.]+ s: the kernel refused [\d,]+ new threads or processes; [\d,]+ requests failed: pids limit$/);
+  });
+
+  it('the live view in a terminal: the container\'s line in the header, its threads in the pane; q removes it', async () => {
+    tmux.start('docker', 120, 40, '--model gunicorn --workers 2 --threads 20 -c 30 -d 60 --delay 0.5 --docker --pids-limit 50 --cpus 1.5', `DOCKER_HOST='${process.env.DOCKER_HOST ?? ''}'`);
+    const live = await tmux.waitFor('docker', (s) => /[1-9]\d* req\/s/.test(s) && /Threads · 3 processes/.test(s), 60_000);
+    const lines = live.split('\n');
+    expect(lines[0]).toMatch(/^gunicorn · 2 workers · 20 threads · -c 30 · delay 500 ms · http:\/\/127\.0\.0\.1:\d+\/ +loading/);
+    expect(lines[1]).toMatch(/^\$ \/usr\/bin\/gunicorn --workers 2 --threads 20 --bind 127\.0\.0\.1:\d+ app:app/);
+    expect(lines[2]).toMatch(/^docker watchload-gunicorn-\d+-[0-9a-z]+ · pids \d+\/50 · cpu ≤1\.5 · mem [\d.]+ MiB · threads from \/proc/);
+    // The full thread pane, from this host's /proc: the master and its two workers, nested.
+    expect(live.match(/^ \d+ +└ gunicorn +\d+ thr/gm)).toHaveLength(2);
+    const [container] = await containersOf();
+    expect(container.State).toBe('running');
+
+    tmux.run('send-keys', '-t', 'docker', 'q');
+    const after = await tmux.waitFor('docker', (s) => s.includes('EXIT='), 30_000);
+    expect(after).toContain('EXIT=0');
+    expect(after).toMatch(/container +watchload-gunicorn-\d+-[0-9a-z]+ · watchload-models:[0-9a-f]{12} · pids peak \d+\/50/);
+    expect(await containersOf()).toEqual([]);
   });
 
   it('SIGTERM mid-run: the container is removed before watchload exits', async () => {

@@ -1,0 +1,66 @@
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from './cli.js';
+
+/**
+ * A tmux server of a test file's own (its socket removed by close()): the built CLI runs in a
+ * real terminal, send-keys types, capture-pane reads the screen as a user sees it.
+ */
+export class Tmux {
+  private readonly socket: string;
+  private readonly sessions: string[] = [];
+
+  constructor(name: string) {
+    this.socket = join(tmpdir(), `watchload-${name}-${process.pid}.tmux`);
+  }
+
+  run(...args: string[]): string {
+    return execFileSync('tmux', ['-S', this.socket, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
+  /** watchload with these arguments in a new session; the pane stays after it exits, showing EXIT=code. */
+  start(session: string, columns: number, rows: number, args: string, env = ''): void {
+    // CI is unset inside: the suite runs with CI=true, which (rightly) turns the TUI off.
+    const command = `cd '${ROOT}' && env -u CI NO_COLOR=1 ${env} node bin/watchload.js ${args}; echo "EXIT=$?"; sleep 60`;
+    this.sessions.push(session);
+    this.run('new-session', '-d', '-s', session, '-x', String(columns), '-y', String(rows), 'sh', '-c', command);
+  }
+
+  screen(session: string): string {
+    return this.run('capture-pane', '-p', '-t', session);
+  }
+
+  async waitFor(session: string, predicate: (text: string) => boolean, timeoutMs: number): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let text = '';
+    while (Date.now() < deadline) {
+      text = this.screen(session);
+      if (predicate(text)) return text;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`screen never matched; last screen:\n${text}`);
+  }
+
+  /** Closes every session started (a watchload still running in one gets SIGHUP, as from a closed terminal). */
+  killSessions(): void {
+    for (const session of this.sessions.splice(0)) {
+      try {
+        this.run('kill-session', '-t', session);
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  close(): void {
+    this.killSessions();
+    try {
+      this.run('kill-server');
+    } catch {
+      // no server left: fine
+    }
+    rmSync(this.socket, { force: true });
+  }
+}
