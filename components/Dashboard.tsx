@@ -112,10 +112,18 @@ export function tooSmallLines(columns: number, rows: number): Line[] {
   return lines.slice(0, Math.max(0, rows - 1)).map((l) => fitLine(l, columns));
 }
 
-/** A red line when the server died on its own, with its last stderr line; null otherwise. */
+/**
+ * A red line when the server died on its own, with its last stderr line; a yellow one when
+ * the upstream failed (the run goes on, its requests fail and are counted); null otherwise.
+ */
 export function noticeLine(state: SessionState, width: number): Line | null {
   const exited = state.server?.exited;
-  if (!exited || exited.expected) return null;
+  if (!exited || exited.expected) {
+    const failure = state.upstreamFailure;
+    if (failure === null) return null;
+    const text = `upstream failed at ${(failure.tMs / 1000).toFixed(1)} s: ${sanitizeForTerminal(failure.message)} · requests that call it now fail`;
+    return fitLine([{ text, color: 'yellow', bold: true }], width);
+  }
   const how = exitText(exited);
   const last = exited.stderrTail.length > 0 ? `: ${sanitizeForTerminal(exited.stderrTail[exited.stderrTail.length - 1])}` : '';
   return fitLine([{ text: `server exited (${how})${last}`, color: 'red', bold: true }], width);
@@ -178,7 +186,7 @@ export function threadPaneBox(state: SessionState, columns: number, rows: number
 /** What the thread pane shows of the state: its plan (see planThreadPane). */
 export function threadPlanOf(state: SessionState, view: ThreadView, paneRows: number): ThreadPlan {
   return planThreadPane(
-    { snapshot: state.snapshot, births: state.births, deaths: state.deaths, nowMs: state.nowMs, view, tracks: state.processes },
+    { snapshot: state.snapshot, births: state.births, deaths: state.deaths, nowMs: state.nowMs, view, tracks: state.processes, processEvents: state.processEvents },
     paneRows,
   );
 }
@@ -248,6 +256,7 @@ export function Dashboard({ state, columns, rows, showHelp, windowMs = 5000, vie
               nowMs={state.nowMs}
               view={view}
               tracks={state.processes}
+              processEvents={state.processEvents}
               widthColumns={layout.thread.widthColumns}
               rows={threadRows}
             />

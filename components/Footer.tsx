@@ -11,11 +11,16 @@ export interface FooterOptions {
   readonly openLoop?: boolean;
   /** The view is frozen: `f` resumes it. */
   readonly frozen?: boolean;
+  /**
+   * Something the run wants seen now (a recording stopped: the disk is full), raw (sanitized
+   * here): it follows the three main keys, in yellow, in place of the other keys.
+   */
+  readonly notice?: string | null;
 }
 
 /**
  * `q quit · space pause · ? help`, saying what each key would do now, then as many of the
- * other keys as fit (the help lists them all). While a filter is typed: its prompt.
+ * other keys as fit (the help lists them all), or the notice. While a filter is typed: its prompt.
  */
 export function footerLine(phase: Phase, showHelp: boolean, width: number, options: FooterOptions = {}): Line {
   const draft = options.filterDraft ?? null;
@@ -47,6 +52,8 @@ export function footerLine(phase: Phase, showHelp: boolean, width: number, optio
     into.push({ text: k, bold: true }, { text: ` ${what}`, dim: true });
   };
   for (const key of keys) add(key, out);
+  const notice = options.notice ?? null;
+  if (notice !== null) return fitLine([...out, { text: ' · ', dim: true }, { text: `⚠ ${sanitizeForTerminal(notice)}`, color: 'yellow' }], width);
   for (const key of more) {
     const next = [...out];
     add(key, next);

@@ -10,6 +10,7 @@ import type { LoadState, Phase, SessionState } from '../src/session/state.js';
 import { sanitizeForTerminal } from '../src/util/sanitize.js';
 import { formatClock, formatCount, formatLatencyMs, formatRate, formatSetting } from './format.js';
 import { formatUsage } from '../src/docker/usage.js';
+import { backoffOf, backoffText, formatInterval, type SamplingBackoff } from '../src/proc/pacing.js';
 import type { ContainerInfo, ContainerUsage } from '../src/docker/types.js';
 import { fitLine, lineWidth, type Line, type Segment } from './line.js';
 import { TextLine } from './TextLine.js';
@@ -65,7 +66,14 @@ export interface HeaderInfo {
   readonly frozen: boolean;
   /** --docker: the container the server runs in and its cgroup as last read; null on this host. */
   readonly container: { readonly info: ContainerInfo; readonly usage: ContainerUsage | null } | null;
+  /**
+   * The sampler backed off (issue 8): samples cost too much for the interval asked for, so it
+   * samples at `intervalMs` instead of `askedMs`. null while it samples as asked.
+   */
+  readonly sampling: SamplingBackoff | null;
 }
+
+
 
 /** The setting a key changed last, and which way it went. */
 export interface AdjustedSetting {
@@ -168,6 +176,7 @@ export function headerInfo(state: SessionState, view: { readonly frozen?: boolea
     adjusted: lastAdjustment(state),
     frozen: view.frozen === true,
     container: state.server?.container ? { info: state.server.container, usage: state.server.containerUsage } : null,
+    sampling: backoffOf(state.snapshot, state.config?.intervalMs),
   };
 }
 
@@ -276,9 +285,16 @@ function loadSettings(info: HeaderInfo): string[] {
   return info.connections !== null ? [`-c ${info.connections}${arrow('connections')}`] : [];
 }
 
+/** What the header may say of a back-off, longest first: `sampling 1.0 s (backed off from 250 ms)`, `sampling 1.0 s`. */
+export function samplingNotes(sampling: SamplingBackoff | null): string[] {
+  if (sampling === null) return [];
+  return [backoffText(sampling), `sampling ${formatInterval(sampling.intervalMs)}`];
+}
+
 /**
  * The header in `lines` lines (2 to 4) of `width` columns:
- *   1. model and run settings … phase, elapsed (right-aligned, always visible);
+ *   1. model and run settings … the sampler's back-off (yellow, when it backed off), phase, elapsed
+ *      (right-aligned, always visible);
  *   2. the server's command line (left out when lines = 2);
  *   3. progress bar, requests done, req/s now and mean (and the errors when lines < 4);
  *   4. responses, ok and each error kind.
@@ -292,19 +308,28 @@ export function headerLines(info: HeaderInfo, width: number, lines: number): Lin
     ...loadSettings(info),
     info.delayS !== null ? `delay ${formatLatencyMs(info.delayS * 1000)}` : null,
   ].filter((s): s is string => s !== null);
-  const right: Segment[] = [
+  const rightWith = (note: string): Segment[] => [
+    ...(note !== '' ? [{ text: note, color: 'yellow' }, { text: '  ' }] : []),
     ...(info.frozen ? [{ text: ' FROZEN ', inverse: true, bold: true }, { text: ' ' }] : []),
     { text: info.phase, ...PHASE_STYLE[info.phase] },
     { text: `  ${formatClock(info.elapsedMs)}` },
   ];
-  const rightWidth = displayWidth(right.map((s) => s.text).join(''));
-  const leftRoom = Math.max(0, width - rightWidth - 1);
+  // A sampler that backed off says so before the phase: whole while the model and the URL
+  // still fit beside it, else shorter, else shorter without the URL; the settings give way first.
+  const fits = (note: string, url: boolean) => displayWidth(info.model) + (url && info.url !== null ? displayWidth(` · ${info.url}`) : 0) + 1 + lineWidth(rightWith(note)) <= width;
+  const [whole, short] = samplingNotes(info.sampling);
+  const [note, showUrl] =
+    whole === undefined ? ['', true] : fits(whole, true) ? [whole, true] : fits(short, true) ? [short, true] : fits(short, false) ? [short, false] : ['', true];
+  const url = showUrl ? info.url : null;
   const leftWith = (kept: readonly string[]): Line => [
     { text: info.model, bold: true },
     { text: kept.length > 0 ? ` · ${kept.join(' · ')}` : '' },
-    { text: info.url !== null ? ' · ' : '' },
-    { text: info.url ?? '', color: 'cyan' },
+    { text: url !== null ? ' · ' : '' },
+    { text: url ?? '', color: 'cyan' },
   ];
+  const right = rightWith(note);
+  const rightWidth = displayWidth(right.map((s) => s.text).join(''));
+  const leftRoom = Math.max(0, width - rightWidth - 1);
   let kept = settings;
   while (kept.length > 0 && lineWidth(leftWith(kept)) > leftRoom) kept = kept.slice(0, -1);
   const left = fitLine(leftWith(kept), leftRoom);

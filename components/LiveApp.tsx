@@ -1,9 +1,10 @@
-import React, { useRef, useState } from 'react';
+import React, { useRef, useState, useSyncExternalStore } from 'react';
 import { useInput, useStdin } from 'ink';
 import { isOpenLoop } from '../src/load/plan.js';
 import type { SessionState } from '../src/session/state.js';
 import { ColorContext } from './color.js';
 import { Dashboard, threadPaneExtent } from './Dashboard.js';
+import { Footer } from './Footer.js';
 import { currentLoadSetting } from './Header.js';
 import { INITIAL_UI, LOAD_LIMITS, keyAction, nextLoadSetting, uiReducer, type KeyAction, type KeyFlags, type LoadKnob, type UiState } from './keys.js';
 import type { ThreadView } from './thread-rows.js';
@@ -27,6 +28,16 @@ export interface LiveControls {
   adjustLoad?(change: LoadAdjustmentRequest): void;
 }
 
+/** A line the run wants on screen now (a stopped recording), outside the session's state. */
+export interface NoticeSource {
+  /** The notice now, raw (the footer sanitizes it); null: none. */
+  getNotice(): string | null;
+  /** Returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void;
+}
+
+const NO_NOTICE: NoticeSource = { getNotice: () => null, subscribe: () => () => undefined };
+
 export interface LiveAppProps {
   /** The session's store: read its published state, never dispatch. */
   readonly store: StateSource;
@@ -36,6 +47,8 @@ export interface LiveAppProps {
   readonly windowMs?: number;
   /** False: no colours (NO_COLOR, --no-color); bold, dim and inverse stay. Default true. */
   readonly color?: boolean;
+  /** Shown in the footer while set (a recording that stopped, the run going on). Default: none. */
+  readonly notice?: NoticeSource;
 }
 
 /**
@@ -59,8 +72,9 @@ export function loadStep(state: SessionState, knob: LoadKnob, direction: 1 | -1)
  * session's controls or to its own view state, and renders the Dashboard. Everything it shows
  * comes from the state (or, frozen, from the state of the moment `f` was pressed).
  */
-export function LiveApp({ store, controls, windowMs, color = true }: LiveAppProps): React.JSX.Element | null {
+export function LiveApp({ store, controls, windowMs, color = true, notice = NO_NOTICE }: LiveAppProps): React.JSX.Element | null {
   const live = useSessionState(store);
+  const noticeText = useSyncExternalStore(notice.subscribe, notice.getNotice);
   const { columns, rows } = useTerminalSize();
   // Keys can come faster than renders (several events, or one chunk `/856` from a fast typist
   // or tmux): each is read against the UI state the previous one left, kept in a ref.
@@ -127,6 +141,19 @@ export function LiveApp({ store, controls, windowMs, color = true }: LiveAppProp
         view={viewOf(ui)}
         frozen={ui.frozen}
         filterDraft={ui.filterDraft}
+        footer={
+          noticeText === null ? undefined : (
+            <Footer
+              phase={state.phase}
+              showHelp={ui.showHelp}
+              widthColumns={columns}
+              filterDraft={ui.filterDraft}
+              openLoop={state.config !== null && isOpenLoop(state.config)}
+              frozen={ui.frozen}
+              notice={noticeText}
+            />
+          )
+        }
       />
     </ColorContext.Provider>
   );

@@ -1,7 +1,7 @@
 import React from 'react';
 import { Box } from 'ink';
 import type { Snapshot } from '../src/proc/types.js';
-import type { ProcessTrack, ThreadChange } from '../src/session/state.js';
+import type { ProcessEventLog, ProcessTrack, ThreadChange } from '../src/session/state.js';
 import { TextLine } from './TextLine.js';
 import { BORN_HIGHLIGHT_MS, DIED_SHOW_MS, planThreadPane, threadPaneLines, type ThreadView } from './thread-rows.js';
 
@@ -26,6 +26,8 @@ export interface ThreadPaneProps {
   readonly view?: ThreadView;
   /** Each process's thread count over the run (state.processes): a sparkline under its row when there is room. */
   readonly tracks?: Readonly<Record<string, ProcessTrack>>;
+  /** Processes of the server that exited or started during the run (state.processEvents): one `✝` line, kept all run. */
+  readonly processEvents?: ProcessEventLog;
 }
 
 /**
@@ -44,6 +46,7 @@ export function ThreadPane(props: ThreadPaneProps): React.JSX.Element {
       diedShowMs: props.diedShowMs ?? DIED_SHOW_MS,
       view: props.view,
       tracks: props.tracks,
+      processEvents: props.processEvents,
     },
     props.rows,
   );

@@ -4,13 +4,14 @@ import { evaluateGuards } from '../src/insights/guards.js';
 import { GENERATOR_CPU_LIMIT_PERCENT } from '../src/load/generator.js';
 import { EMPTY_HISTOGRAM, summarizeMs } from '../src/load/histogram.js';
 import type { SessionConfig } from '../src/session/events.js';
-import type { ShapeCount, SessionState } from '../src/session/state.js';
+import type { ProcessEventLog, ShapeCount, SessionState } from '../src/session/state.js';
 import { sanitizeForTerminal } from '../src/util/sanitize.js';
 import { formatClock, formatCount, formatLatencyMs, formatRate, formatSetting, exitText } from './format.js';
 import { formatCommand } from './Header.js';
 import { formatUsage } from '../src/docker/usage.js';
-import { activeLoadMs, meanTargetRate, rateWindowMs } from '../src/session/store.js';
+import { activeLoadMs, meanTargetRate, rateWindowMs, respawnsOf } from '../src/session/store.js';
 import { lineText, type Line, type Segment } from './line.js';
+import { truncateEnd } from './text.js';
 
 /**
  * The final summary, printed after Ink unmounts and by the headless mode: the same lines for
@@ -141,6 +142,11 @@ export function summaryLines(state: SessionState): Line[] {
       text: `processes / threads: before ${shapeText(state.shape.before)} · peak ${shapeText(state.shape.peak)} · after ${shapeText(state.shape.after)}`,
     },
   ]);
+  lines.push(...processEventLines(state));
+  if (state.upstreamFailure !== null) {
+    const failure = state.upstreamFailure;
+    lines.push([label('upstream'), { text: `failed at ${(failure.tMs / 1000).toFixed(1)}s: ${sanitizeForTerminal(failure.message)}`, color: 'yellow', bold: true }]);
+  }
   deriveInsights(state).forEach((insight, k) => {
     const at = `${(insight.tMs / 1000).toFixed(1)}s `.padEnd(7);
     wrapWords(sanitizeForTerminal(insight.text), SUMMARY_COLUMNS - 12 - at.length).forEach((part, j) => {
@@ -156,6 +162,52 @@ export function summaryLines(state: SessionState): Line[] {
     lines.push([label('server'), { text: `exited on its own (${how})`, color: 'red', bold: true }]);
     for (const l of exited.stderrTail) lines.push([{ text: `  │ ${sanitizeForTerminal(l)}`, dim: true }]);
   }
+  return lines;
+}
+
+/**
+ * The process events as sentences, oldest first: each exit with the process that replaced it
+ * (`pid 4312 (gunicorn) exited · respawned as pid 4390 at 3.4s`), each start that replaced
+ * none. Sanitized; the reports (text, Markdown, HTML) list these.
+ */
+export function processEventTexts(log: ProcessEventLog): { readonly tMs: number; readonly text: string }[] {
+  const { exits, starts } = respawnsOf(log.recent);
+  return [
+    ...exits.map((x) => ({
+      tMs: x.exited.tMs,
+      text: `pid ${x.exited.pid} (${sanitizeForTerminal(x.exited.name)}) exited · ${x.respawn === null ? 'not respawned' : `respawned as pid ${x.respawn.pid} at ${(x.respawn.tMs / 1000).toFixed(1)}s`}`,
+    })),
+    ...starts.map((e) => ({ tMs: e.tMs, text: `pid ${e.pid} (${sanitizeForTerminal(e.name)}) started, child of ${e.ppid}` })),
+  ].sort((a, b) => a.tMs - b.tMs);
+}
+
+/** Process events listed one a line; past this, a count of the rest. */
+const PROCESS_EVENT_LINES = 6;
+
+/**
+ * The server's processes that came and went while the load ran: a count, then each exit with
+ * the process that replaced it, and each process started on top.
+ *   processes 1 exited (1 respawned) · 1 started
+ *             3.2s   pid 4312 (gunicorn) exited · respawned as pid 4390 at 3.4s
+ */
+function processEventLines(state: SessionState): Line[] {
+  const log = state.processEvents;
+  if (log.exited + log.started === 0) return [];
+  const { exits } = respawnsOf(log.recent);
+  const respawned = exits.filter((x) => x.respawn !== null).length;
+  const lines: Line[] = [
+    [
+      label('processes'),
+      { text: `${formatCount(log.exited)} exited${log.exited > 0 ? ` (${formatCount(respawned)} respawned)` : ''}`, ...(exits.some((x) => x.respawn === null) ? { color: 'red', bold: true } : {}) },
+      { text: ` · ${formatCount(log.started)} started` },
+    ],
+  ];
+  const told = processEventTexts(state.processEvents);
+  for (const { tMs, text } of told.slice(0, PROCESS_EVENT_LINES)) {
+    const at = `${(tMs / 1000).toFixed(1)}s `.padEnd(7);
+    lines.push([label(''), { text: at, dim: true }, { text: truncateEnd(text, SUMMARY_COLUMNS - 12 - at.length) }]);
+  }
+  if (told.length > PROCESS_EVENT_LINES) lines.push([label(''), { text: `… and ${formatCount(told.length - PROCESS_EVENT_LINES)} more (--json lists them)`, dim: true }]);
   return lines;
 }
 

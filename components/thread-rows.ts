@@ -1,5 +1,6 @@
 import type { ProcessSample, Snapshot, ThreadSample } from '../src/proc/types.js';
-import type { ProcessTrack, ThreadChange } from '../src/session/state.js';
+import type { ProcessEvent, ProcessEventLog, ProcessTrack, ThreadChange } from '../src/session/state.js';
+import { respawnsOf } from '../src/session/store.js';
 import { sanitizeForTerminal } from '../src/util/sanitize.js';
 import { formatCount, formatCpuPercent, formatRssBytes } from './format.js';
 import { fitLine, lineText, lineWidth, type Line, type Segment } from './line.js';
@@ -119,6 +120,8 @@ export interface ThreadPlan {
   readonly showHeader: boolean;
   /** The deaths to list on the `− died` line; empty when there is no room or none. */
   readonly died: readonly ThreadChange[];
+  /** Processes of the server that exited or started during the run, for the `✝` line; null when none or no room. */
+  readonly processEvents: ProcessEventLog | null;
   /** What to say instead of the tree (no sample yet, tree gone); null otherwise. */
   readonly note: string | null;
   /** How the user asked to see it (sort, filter, collapsed, cursor). */
@@ -156,6 +159,8 @@ export interface ThreadPaneInput {
   readonly view?: ThreadView;
   /** The processes' thread counts over the run (state.processes): a sparkline under each process row when there is room. */
   readonly tracks?: Readonly<Record<string, ProcessTrack>>;
+  /** Processes that exited or started during the run (state.processEvents): a `✝` line for the whole run. */
+  readonly processEvents?: ProcessEventLog;
 }
 
 /** A Node thread is named `node`: say what it is for when the sampler could tell. */
@@ -498,6 +503,7 @@ export function planThreadPane(input: ThreadPaneInput, rows: number): ThreadPlan
     hiddenThreads: 0,
     showHeader: false,
     died: [],
+    processEvents: null,
   };
   if (input.snapshot === null) return { ...empty, note: 'waiting for the first sample…' };
   if (everything.length === 0) return { ...empty, note: 'the server’s process tree is gone' };
@@ -507,8 +513,14 @@ export function planThreadPane(input: ThreadPaneInput, rows: number): ThreadPlan
   const showHeader = rows >= 3;
   let treeRows = Math.max(0, rows - 1 - (showHeader ? 1 : 0));
   const scrolling = view.cursor !== null;
+  // A worker that died stays told for the whole run (its row is gone), before the dead threads
+  // and even when the tree does not fit (then `… N more processes` takes the tree's last row).
+  const events = input.processEvents !== undefined && input.processEvents.exited + input.processEvents.started > 0 ? input.processEvents : null;
+  const showEvents = !scrolling && events !== null && treeRows >= 3;
+  if (showEvents) treeRows -= 1;
   const showDied = !scrolling && died.length > 0 && treeRows >= processes.length + 1;
   if (showDied) treeRows -= 1;
+  const processEvents = showEvents ? events : null;
 
   const byPid = new Map(everything.map((p) => [p.pid, p]));
   const depthOf = (p: ProcessSample): number => {
@@ -553,6 +565,7 @@ export function planThreadPane(input: ThreadPaneInput, rows: number): ThreadPlan
       hiddenThreads: 0,
       showHeader,
       died: [],
+      processEvents: null,
       note: null,
     };
   }
@@ -569,6 +582,7 @@ export function planThreadPane(input: ThreadPaneInput, rows: number): ThreadPlan
       hiddenThreads: treeRows >= 1 ? hidden.reduce((n, p) => n + p.threads.length, 0) : 0,
       showHeader,
       died: showDied ? died : [],
+      processEvents,
       note: null,
     };
   }
@@ -610,6 +624,7 @@ export function planThreadPane(input: ThreadPaneInput, rows: number): ThreadPlan
     hiddenThreads: 0,
     showHeader,
     died: showDied ? died : [],
+    processEvents,
     note: null,
   };
 }
@@ -881,6 +896,61 @@ function diedLine(died: readonly ThreadChange[], width: number): Line {
   return fitLine([{ text: `−${died.length} died: ${parts.join(', ')}`, color: 'red' }], width);
 }
 
+const atSeconds = (tMs: number) => `${(tMs / 1000).toFixed(1)} s`;
+const processName = (e: ProcessEvent) => `(${sanitizeForTerminal(e.name)})`;
+
+/**
+ * The processes that came and went, on one line for the whole run, longest wording that fits:
+ *   `✝ pid 4312 (gunicorn) exited at 3.2 s · respawned as pid 4390 at 3.4 s`
+ *   `✝ 3 exited, 3 respawned · last: pid 4312 (gunicorn) at 3.2 s → pid 4390 at 3.4 s`
+ *   `✚ 2 started · last: pid 4390 (gunicorn) at 3.4 s` (a pool that grew: no exit)
+ * Red while an exit has no respawn, yellow when every one had, cyan for starts only.
+ */
+export function processEventLine(log: ProcessEventLog, width: number): Line {
+  const { exits, starts } = respawnsOf(log.recent);
+  const respawned = exits.filter((x) => x.respawn !== null).length;
+  const last = exits[exits.length - 1];
+  let candidates: string[];
+  let color: string;
+  if (last !== undefined) {
+    const e = last.exited;
+    const r = last.respawn;
+    const extra = log.started - respawned > 0 ? ` · ${formatCount(log.started - respawned)} started` : '';
+    color = exits.some((x) => x.respawn === null) ? 'red' : 'yellow';
+    if (log.exited === 1) {
+      const at = atSeconds(e.tMs);
+      candidates =
+        r === null
+          ? [`✝ pid ${e.pid} ${processName(e)} exited at ${at} · no respawn yet${extra}`, `✝ pid ${e.pid} ${processName(e)} exited at ${at} · no respawn yet`, `✝ pid ${e.pid} exited at ${at} · no respawn yet`, `✝ pid ${e.pid} exited at ${at}`]
+          : [
+              `✝ pid ${e.pid} ${processName(e)} exited at ${at} · respawned as pid ${r.pid} at ${atSeconds(r.tMs)}${extra}`,
+              `✝ pid ${e.pid} ${processName(e)} exited at ${at} · respawned as pid ${r.pid} at ${atSeconds(r.tMs)}`,
+              `✝ pid ${e.pid} ${processName(e)} exited at ${at} · respawned as ${r.pid} at ${atSeconds(r.tMs)}`,
+              `✝ pid ${e.pid} exited at ${at} · respawned as ${r.pid} at ${atSeconds(r.tMs)}`,
+              `✝ pid ${e.pid} exited at ${at} · respawned as ${r.pid}`,
+              `✝ ${e.pid} exited → ${r.pid}`,
+            ];
+    } else {
+      const counts = `✝ ${formatCount(log.exited)} exited, ${formatCount(respawned)} respawned${extra}`;
+      const then = r === null ? '' : ` → pid ${r.pid} at ${atSeconds(r.tMs)}`;
+      candidates = [
+        `${counts} · last: pid ${e.pid} ${processName(e)} at ${atSeconds(e.tMs)}${then}`,
+        `${counts} · last: pid ${e.pid} at ${atSeconds(e.tMs)}${r === null ? '' : ` → ${r.pid}`}`,
+        counts,
+      ];
+    }
+  } else {
+    const s = starts[starts.length - 1] ?? log.recent[log.recent.length - 1];
+    color = 'cyan';
+    candidates =
+      log.started === 1
+        ? [`✚ pid ${s.pid} ${processName(s)} started at ${atSeconds(s.tMs)}`, `✚ pid ${s.pid} started at ${atSeconds(s.tMs)}`]
+        : [`✚ ${formatCount(log.started)} processes started · last: pid ${s.pid} ${processName(s)} at ${atSeconds(s.tMs)}`, `✚ ${formatCount(log.started)} started · last: pid ${s.pid} at ${atSeconds(s.tMs)}`];
+  }
+  const text = candidates.find((c) => displayWidth(c) <= width) ?? candidates[candidates.length - 1];
+  return fitLine([{ text, color, bold: color === 'red' }], width);
+}
+
 /**
  * A process's threads over the session, under its row: `threads ▁▁▃▅▇██ 1→51`. One scale for
  * every process (the plan's sparkMax), so a worker that grew reads taller than one that did not.
@@ -949,6 +1019,7 @@ export function threadPaneLines(plan: ThreadPlan, width: number, rows: number): 
     const text = `… ${plan.hiddenProcesses} more ${plan.hiddenProcesses === 1 ? 'process' : 'processes'} (${formatCount(plan.hiddenThreads)} threads; j/k scrolls)`;
     lines.push(fitLine([{ text, dim: true }], width));
   }
+  if (plan.processEvents !== null) lines.push(processEventLine(plan.processEvents, width));
   if (plan.died.length > 0) lines.push(diedLine(plan.died, width));
   return lines.slice(0, rows);
 }

@@ -17,12 +17,47 @@ function printModels(): string {
   return renderModelList(models, probeHost(models.flatMap((m) => m.needs ?? [])));
 }
 
-async function chooseFrontEnd(command: Extract<CliCommand, { kind: 'run' }>): Promise<{ frontEnd: FrontEnd; interactive: boolean }> {
-  const interactive = command.tui && !command.json && process.stdout.isTTY === true && !process.env.CI;
-  if (!interactive) return { frontEnd: headlessFrontEnd((line) => process.stderr.write(line + '\n')), interactive };
+/**
+ * A warning the run raises while it goes on (a recording stopped: the disk is full): the live
+ * view shows it as it comes; stderr prints every one at the end.
+ */
+export interface RunNotices {
+  getNotice(): string | null;
+  subscribe(listener: () => void): () => void;
+  add(text: string): void;
+  all(): readonly string[];
+}
+
+export function runNotices(): RunNotices {
+  const texts: string[] = [];
+  const listeners = new Set<() => void>();
+  return {
+    getNotice: () => texts.at(-1) ?? null,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    add(text) {
+      texts.push(text);
+      for (const listener of listeners) listener();
+    },
+    all: () => texts,
+  };
+}
+
+async function chooseFrontEnd(command: Extract<CliCommand, { kind: 'run' }>, notices: RunNotices): Promise<{ frontEnd: FrontEnd; interactive: boolean }> {
+  // A live view needs a terminal both ways: with stdin not one (`< /dev/null`, a cron job
+  // with a pty) no key can quit the view it holds after the load, so the run goes headless.
+  const interactive = command.tui && !command.json && process.stdout.isTTY === true && process.stdin.isTTY === true && !process.env.CI;
+  if (!interactive) {
+    const write = (line: string) => process.stderr.write(line + '\n');
+    // Headless, a warning is a line among the status lines, when it happens (and again at the end).
+    notices.subscribe(() => write(`watchload: ${sanitizeForTerminal(notices.getNotice() ?? '')}`));
+    return { frontEnd: headlessFrontEnd(write), interactive };
+  }
   // Ink (and React) load only when a TUI is shown: --json and CI runs never pay for them.
   const { tuiFrontEnd } = await import('./frontend/tui.js');
-  return { frontEnd: tuiFrontEnd({ color: command.color }), interactive };
+  return { frontEnd: tuiFrontEnd({ color: command.color, notice: notices }), interactive };
 }
 
 /** Runs the command line; returns the process exit code. Never throws. */
@@ -65,8 +100,9 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   // What a run killed with SIGKILL could not remove (nginx's prefix, PostgreSQL's cluster).
   for (const dir of removeStaleRunDirs()) process.stderr.write(`watchload: removed ${dir}, left by an earlier run that was killed\n`);
-  const { frontEnd, interactive } = await chooseFrontEnd(command);
-  const { result, report } = await executeRun(command, frontEnd, interactive);
+  const notices = runNotices();
+  const { frontEnd, interactive } = await chooseFrontEnd(command, notices);
+  const { result, report } = await executeRun(command, frontEnd, interactive, { onWarning: (text) => notices.add(text) });
 
   if (command.json) {
     if (report) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
@@ -75,6 +111,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   printRunError(result);
   printBrokenGuards(report);
+  for (const text of notices.all()) process.stderr.write(`watchload: ${sanitizeForTerminal(text)}\n`);
   // --report: written from the final state, after the summary; failing to write it fails the run.
   const reportExit = command.reportFile ? await (await import('./report/command.js')).writeRunReport(command.reportFile, result.state, result) : 0;
   const exitCode = runExitCode(result, report);
@@ -88,24 +125,40 @@ export function printBrokenGuards(report: JsonReport | null): void {
 
 export type RunCommand = Extract<CliCommand, { kind: 'run' }>;
 
+export interface RunHooks {
+  /**
+   * A warning raised while the run goes on: `recording stopped at 12.3 s: no space left on
+   * device (FILE); the run went on`. Raw text (sanitize before printing). Default: stderr at once.
+   */
+  readonly onWarning?: (text: string) => void;
+}
+
 /**
  * One run of a model, start to end, with the front end given; the report is null when the
  * session never started. Shared by a plain run, `watchload run` and `compare`.
  */
-export async function executeRun(command: RunCommand, frontEnd: FrontEnd, interactive: boolean): Promise<{ result: SessionResult; report: JsonReport | null }> {
-  // --record: opened before the run (a path that cannot be written fails at once), closed after its last event.
-  const { openRecorder } = await import('./session/recorder.js');
+export async function executeRun(
+  command: RunCommand,
+  frontEnd: FrontEnd,
+  interactive: boolean,
+  hooks: RunHooks = {},
+): Promise<{ result: SessionResult; report: JsonReport | null }> {
+  // --record: opened before the run (a path that cannot be written fails at once: exit 1),
+  // closed after its last event. A write that fails during the run (the disk fills) stops
+  // the recording with a warning; the run goes on and ends with its own exit code.
+  const { openRecorder, recordingStopText } = await import('./session/recorder.js');
+  const warn = hooks.onWarning ?? ((text: string) => process.stderr.write(`watchload: ${sanitizeForTerminal(text)}\n`));
   let recorder: ReturnType<typeof openRecorder> | null = null;
   let docker: PreparedDocker | null = null;
   try {
-    recorder = command.record ? openRecorder(command.record) : null;
+    recorder = command.record ? openRecorder(command.record, { onStop: (stop) => warn(recordingStopText(stop)) }) : null;
     // --docker: the engine, the orphans a killed run left, the image (built once, with progress), before any UI.
     if (command.docker) {
       const { prepareDocker } = await import('./docker/prepare.js');
       docker = await prepareDocker(command.docker, (line) => process.stderr.write(`watchload: ${line}\n`));
     }
   } catch (error) {
-    await recorder?.close().catch(() => undefined);
+    await recorder?.close();
     return { result: { state: INITIAL_STATE, reason: 'error', exitCode: 1, error: error as Error, command: [], url: null }, report: null };
   }
   const ran = await runSession(
@@ -123,10 +176,9 @@ export async function executeRun(command: RunCommand, frontEnd: FrontEnd, intera
     },
     frontEnd,
   );
-  const recorded = await recorder?.close().then(() => null, (error: Error) => error);
-  const result = recorded && !ran.error ? { ...ran, error: recorded, exitCode: ran.exitCode || 1 } : ran;
-  const report = result.state.config ? buildJsonReport(result.state, result) : null;
-  return { result, report };
+  await recorder?.close();
+  const report = ran.state.config ? buildJsonReport(ran.state, ran) : null;
+  return { result: ran, report };
 }
 
 /** The run's error, on stderr: one line, then the server's last words. */

@@ -489,7 +489,8 @@ export function startEngineSampler(options: EngineSamplerOptions): SamplerThread
     } else {
       state = { ...state, tMs: atMs, rootGone: state.rootPid !== null, threads: new Map() };
     }
-    return { tMs: atMs, intervalMs: previousMs === null ? 0 : atMs - previousMs, processes, costMs: nowMs() - startedMs };
+    // The interval it runs at: the header says when it is longer than --interval asked.
+    return { tMs: atMs, intervalMs: previousMs === null ? 0 : atMs - previousMs, processes, costMs: nowMs() - startedMs, targetIntervalMs: intervalMs };
   }
 
   /** One sample after those queued: delivered unless stopped meanwhile. */

@@ -24,7 +24,7 @@ export async function runReplayCommand(command: Extract<ReplayCliCommand, { kind
   const { events, truncated } = recording;
   if (truncated) {
     const at = clockText(recordingDurationMs(events));
-    process.stderr.write(`watchload: replay: warning: ${sanitizeForTerminal(command.file)} is truncated (the run was killed?): replaying up to ${at}\n`);
+    process.stderr.write(`watchload: replay: warning: ${sanitizeForTerminal(command.file)} is truncated (the run was killed, or its disk filled?): replaying up to ${at}\n`);
   }
   let state;
   try {
@@ -34,7 +34,8 @@ export async function runReplayCommand(command: Extract<ReplayCliCommand, { kind
   }
   if (state.config === null) return fail(`${command.file} holds no session (no session/started event)`);
 
-  const interactive = command.tui && process.stdout.isTTY === true && !process.env.CI;
+  // Keys need a terminal on stdin too: without one a held view could never be quit.
+  const interactive = command.tui && process.stdout.isTTY === true && process.stdin.isTTY === true && !process.env.CI;
   if (interactive) {
     // Ink (and React) load only when a TUI is shown.
     const { runReplayTui } = await import('./replay-tui.js');

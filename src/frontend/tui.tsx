@@ -1,12 +1,14 @@
 import React from 'react';
 import { render, type Instance } from 'ink';
-import { LiveApp } from '../../components/LiveApp.js';
+import { LiveApp, type NoticeSource } from '../../components/LiveApp.js';
 import { colorEnabled } from '../../components/color.js';
 import type { FrontEnd } from '../session/run.js';
 
 export interface TuiOptions {
   /** `--no-color` gives false; absent, NO_COLOR / FORCE_COLOR=0 in the environment decide. */
   readonly color?: boolean;
+  /** A line the run wants seen now (a stopped recording), shown in the footer. */
+  readonly notice?: NoticeSource;
 }
 
 /**
@@ -22,7 +24,7 @@ export function tuiFrontEnd(options: TuiOptions = {}): FrontEnd {
   let instance: Instance | null = null;
   return {
     start(store, controls) {
-      instance = render(<LiveApp store={store} controls={controls} color={color} />, { exitOnCtrlC: false, patchConsole: false, maxFps: 10 });
+      instance = render(<LiveApp store={store} controls={controls} color={color} notice={options.notice} />, { exitOnCtrlC: false, patchConsole: false, maxFps: 10 });
     },
     async stop() {
       if (!instance) return;

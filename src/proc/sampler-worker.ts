@@ -4,6 +4,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import { createPacing, pace } from './pacing.js';
 import { parsePageSize } from './parse.js';
 import { createProcReader } from './reader.js';
 import { createSampler } from './sampler.js';
@@ -41,34 +42,48 @@ const sampler = createSampler({
   pageSize: pageSize(),
 });
 
+/** The interval asked for, lengthened while samples cost too much (pacing.ts). */
+let pacing = createPacing(Math.max(1, data.intervalMs));
+
 function post(message: FromSampler): void {
   port?.postMessage(message);
 }
 
-function sampleAndPost(requestIds: readonly number[]): void {
+/**
+ * Takes a sample and posts it, stamped with the interval the sampler runs at from now on.
+ * A scheduled sample's cost feeds the pacing first (an extra one, sampleNow(), does not).
+ */
+function sampleAndPost(requestIds: readonly number[], scheduled: boolean): void {
   try {
-    post({ type: 'snapshot', snapshot: encodeSnapshot(sampler.sample()), requestIds });
+    const snapshot = sampler.sample();
+    if (scheduled) pacing = pace(pacing, snapshot.costMs);
+    post({ type: 'snapshot', snapshot: encodeSnapshot({ ...snapshot, targetIntervalMs: pacing.intervalMs }), requestIds });
   } catch (error) {
     post({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   }
 }
 
 port.on('message', (message: ToSampler) => {
-  if (message.type === 'sample-now') sampleAndPost([message.id]);
+  if (message.type === 'sample-now') sampleAndPost([message.id], false);
 });
 
-// Drift-free: tick k is due at start + k × interval whatever each sample cost; ticks missed
-// (a blocked loop, a slow sample) are skipped, not bunched.
-const startedAt = performance.now();
-const intervalMs = Math.max(1, data.intervalMs);
+// Drift-free: tick k is due at anchor + k × interval whatever each sample cost; ticks missed
+// (a blocked loop, a slow sample) are skipped, not bunched. When the pacing changes the
+// interval, the tick just taken becomes the new anchor.
+let anchor = performance.now();
 let tick = 0;
 function schedule(): void {
   const now = performance.now();
-  tick = Math.max(tick + 1, Math.floor((now - startedAt) / intervalMs) + 1);
+  const intervalMs = pacing.intervalMs;
+  tick = Math.max(tick + 1, Math.floor((now - anchor) / intervalMs) + 1);
   setTimeout(() => {
-    sampleAndPost([]);
+    sampleAndPost([], true);
+    if (pacing.intervalMs !== intervalMs) {
+      anchor += tick * intervalMs;
+      tick = 0;
+    }
     schedule();
-  }, startedAt + tick * intervalMs - now);
+  }, anchor + tick * intervalMs - now);
 }
-sampleAndPost([]);
+sampleAndPost([], true);
 schedule();

@@ -11,6 +11,8 @@ export interface WireSnapshot {
   readonly tMs: number;
   readonly intervalMs: number;
   readonly costMs: number;
+  /** Snapshot.targetIntervalMs; absent when the snapshot has none. */
+  readonly targetIntervalMs?: number;
   /** Every distinct string of the threads, each once. */
   readonly strings: readonly string[];
   readonly processes: readonly WireProcess[];
@@ -66,7 +68,9 @@ export function encodeSnapshot(snapshot: Snapshot): WireSnapshot {
     const { threads: list, ...rest } = p;
     return { ...rest, threadCount: list.length };
   });
-  return { tMs: snapshot.tMs, intervalMs: snapshot.intervalMs, costMs: snapshot.costMs, strings, processes, tids, cpuPercent, ranMs, lastCpu, texts };
+  const head = { tMs: snapshot.tMs, intervalMs: snapshot.intervalMs, costMs: snapshot.costMs };
+  const target = snapshot.targetIntervalMs === undefined ? {} : { targetIntervalMs: snapshot.targetIntervalMs };
+  return { ...head, ...target, strings, processes, tids, cpuPercent, ranMs, lastCpu, texts };
 }
 
 export function decodeSnapshot(wire: WireSnapshot): Snapshot {
@@ -93,5 +97,6 @@ export function decodeSnapshot(wire: WireSnapshot): Snapshot {
     const { threadCount: _count, group, ...rest } = p;
     return group === undefined ? { ...rest, threads } : { ...rest, threads, group };
   });
-  return { tMs: wire.tMs, intervalMs: wire.intervalMs, processes, costMs: wire.costMs };
+  const snapshot: Snapshot = { tMs: wire.tMs, intervalMs: wire.intervalMs, processes, costMs: wire.costMs };
+  return wire.targetIntervalMs === undefined ? snapshot : { ...snapshot, targetIntervalMs: wire.targetIntervalMs };
 }

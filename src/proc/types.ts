@@ -53,4 +53,11 @@ export interface Snapshot {
   readonly processes: readonly ProcessSample[];
   /** Wall milliseconds this sample took to read. */
   readonly costMs: number;
+  /**
+   * The interval the sampler thread samples at from this sample on: the one asked for
+   * (--interval), or longer while it backs off because samples cost too much (src/proc/pacing.ts,
+   * issue 8). Absent where no pacing applies (a sampler called directly, the engine's top)
+   * and in recordings made before it.
+   */
+  readonly targetIntervalMs?: number;
 }

@@ -116,7 +116,7 @@ export async function runReportCommand(command: Extract<ReportCliCommand, { kind
   let state: SessionState;
   try {
     const { events, truncated } = loadRecording(command.recording);
-    if (truncated) process.stderr.write(`watchload: ${sanitizeForTerminal(command.recording)} ends before the session did (the run was killed?): reporting what it holds\n`);
+    if (truncated) process.stderr.write(`watchload: ${sanitizeForTerminal(command.recording)} ends before the session did (the run was killed, or its disk filled?): reporting what it holds\n`);
     state = foldEvents(events);
   } catch (error) {
     // Not a recording, or not readable: a usage error (exit 2), as for `watchload replay`.

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { processEventTexts } from '../../components/summary-text.js';
 import { binCounts, chooseEdgesUs } from '../../components/latency-rows.js';
 import { formatCount, formatLatencyMs, formatRangeUs, formatRate, formatSetting, exitText } from '../../components/format.js';
 import { EMPTY_HISTOGRAM, summarizeMs, totalCount } from '../load/histogram.js';
@@ -253,6 +254,13 @@ export function renderHtmlReport(state: SessionState, facts: ReportFacts): strin
   );
   const guardItems = guards.map((g) => `<li class="${g.breached ? 'bad' : 'good'}">${g.breached ? '✗' : '✓'} ${htmlText(g.text)}</li>`);
   const adjustmentItems = state.load.adjustments.map((a) => `<li>${(a.tMs / 1000).toFixed(1)} s: ${a.rate !== null ? `${escapeHtml(formatSetting(a.rate))} req/s` : `${escapeHtml(formatSetting(a.connections ?? 0))} connections`}</li>`);
+  const events = state.processEvents;
+  const faultItems = [
+    ...processEventTexts(events).map((e) => `<li>${(e.tMs / 1000).toFixed(1)} s: ${htmlText(e.text)}</li>`),
+    ...(state.upstreamFailure !== null ? [`<li class="bad">${(state.upstreamFailure.tMs / 1000).toFixed(1)} s: the upstream failed: ${htmlText(state.upstreamFailure.message)}</li>`] : []),
+  ];
+  // Only when something went wrong: a clean run's page stays as it was.
+  const faults = faultItems.length > 0 ? `\n<h2>Faults</h2><ul class="adjustments">${faultItems.join('')}</ul>` : '';
   const hiddenNote = data.perProcessHidden > 0 ? ` The ${data.perProcessHidden} processes with the fewest threads are left out.` : '';
   const latencyNote = state.load.uncorrected !== null ? ' From each request’s intended send time (open loop, coordinated omission corrected).' : '';
   const marksNote = 'Numbered lines: the insights below; dashed grey lines: load changes; blue band: load running.';
@@ -289,7 +297,7 @@ ${card('chart-histogram', 'Latency histogram', `Every response of the run, in lo
 <section class="lists">
 <div><h2>Insights</h2>${insightItems.length > 0 ? `<ol class="insights">${insightItems.join('')}</ol>` : '<p class="none">No insight: nothing the rules recognise happened.</p>'}</div>
 <div><h2>Guards</h2>${guardItems.length > 0 ? `<ul class="guards">${guardItems.join('')}</ul>` : '<p class="none">No --max-… guard was given.</p>'}
-<h2>Load adjustments</h2>${adjustmentItems.length > 0 ? `<ul class="adjustments">${adjustmentItems.join('')}</ul>` : '<p class="none">The load was not changed while it ran.</p>'}</div>
+<h2>Load adjustments</h2>${adjustmentItems.length > 0 ? `<ul class="adjustments">${adjustmentItems.join('')}</ul>` : '<p class="none">The load was not changed while it ran.</p>'}${faults}</div>
 </section>
 </main>
 <footer>Written by watchload ${htmlText(env.watchload)} · charts: uPlot (MIT) · self-contained: no network needed to view.</footer>

@@ -1,7 +1,7 @@
 import type { ContainerUsage, SampleSource } from '../docker/types.js';
 import { EMPTY_HISTOGRAM, summarizeMs, type LatencySummaryMs } from '../load/histogram.js';
 import type { SparseHistogram } from '../load/types.js';
-import { activeLoadMs, meanTargetRate, rateWindowMs } from '../session/store.js';
+import { activeLoadMs, meanTargetRate, rateWindowMs, respawnsOf } from '../session/store.js';
 import type { SessionState } from '../session/state.js';
 import { deriveInsights } from '../insights/index.js';
 import { evaluateGuards } from '../insights/guards.js';
@@ -80,7 +80,19 @@ export interface JsonReport {
   readonly shape: SessionState['shape'];
   readonly timeline: readonly {
     t: number; processes: number; threads: number; running: number; sleeping: number; born: number; died: number; rps: number; p50Ms: number | null; p90Ms: number | null; p99Ms: number | null; target: number | null;
+    /** The sampler's interval then, in ms: longer than --interval when it backed off; null when not said. */
+    intervalMs: number | null;
   }[];
+  /**
+   * Processes of the server's own tree that exited or started while the load ran, oldest first
+   * (the last 200): an exit names the process started in its place under the same parent
+   * (`respawnedAs`), a start the exit it replaced (`respawnOf`); null when none.
+   */
+  readonly processEvents: readonly { t: number; pid: number; ppid: number; name: string; kind: 'exited' | 'started'; respawnedAs?: number | null; respawnOf?: number | null }[];
+  /** All of them counted (the list keeps the last 200); respawned: exits in the list with a respawn. */
+  readonly processEventCounts: { readonly exited: number; readonly started: number; readonly respawned: number };
+  /** watchload's slow API (registry models): where, and whether it failed during the run; null for the user's own server. */
+  readonly upstream: { readonly url: string; readonly failure: { readonly t: number; readonly message: string } | null } | null;
   /** What the run showed, named, with when and the numbers (src/insights). */
   readonly insights: readonly { kind: InsightKind; t: number; pid: number | null; text: string; evidence: Insight['evidence'] }[];
   /** The --max-… guards given, and whether each held; any breach exits 3. */
@@ -170,10 +182,31 @@ export function buildJsonReport(state: SessionState, facts: RunFacts): JsonRepor
       p99Ms: roundOrNull(p.p99Ms),
       target: p.target,
       failed: p.failed,
+      intervalMs: p.intervalMs,
     })),
+    ...processEventsOf(state),
+    upstream: state.upstreamUrl === null ? null : { url: state.upstreamUrl, failure: state.upstreamFailure === null ? null : { t: round(state.upstreamFailure.tMs / 1000), message: state.upstreamFailure.message } },
     insights: deriveInsights(state).map((i) => ({ kind: i.kind, t: round(i.tMs / 1000), pid: i.pid, text: i.text, evidence: i.evidence })),
     guards: evaluateGuards(state).map((g) => ({ guard: g.guard, limit: g.limit, breached: g.breached, value: g.value === null ? null : round(g.value), t: g.tMs === null ? null : round(g.tMs / 1000), text: g.text })),
     ended: state.ended,
+  };
+}
+
+function processEventsOf(state: SessionState): Pick<JsonReport, 'processEvents' | 'processEventCounts'> {
+  const log = state.processEvents;
+  const { exits } = respawnsOf(log.recent);
+  const respawnedAs = new Map(exits.map((x) => [x.exited, x.respawn?.pid ?? null]));
+  const respawnOf = new Map(exits.flatMap((x) => (x.respawn === null ? [] : [[x.respawn, x.exited.pid] as const])));
+  return {
+    processEvents: log.recent.map((e) => ({
+      t: round(e.tMs / 1000),
+      pid: e.pid,
+      ppid: e.ppid,
+      name: e.name,
+      kind: e.kind,
+      ...(e.kind === 'exited' ? { respawnedAs: respawnedAs.get(e) ?? null } : { respawnOf: respawnOf.get(e) ?? null }),
+    })),
+    processEventCounts: { exited: log.exited, started: log.started, respawned: exits.filter((x) => x.respawn !== null).length },
   };
 }
 

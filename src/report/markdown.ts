@@ -6,6 +6,7 @@ import { deriveInsights } from '../insights/index.js';
 import { evaluateGuards } from '../insights/guards.js';
 import { commandLine, type ReportFacts } from './environment.js';
 import { sanitizeForTerminal } from '../util/sanitize.js';
+import { processEventTexts } from '../../components/summary-text.js';
 
 /**
  * The Markdown report (`--format md`): what a pull request or an issue quotes. Text other
@@ -100,6 +101,16 @@ export function renderMarkdownReport(state: SessionState, facts: ReportFacts): s
   if (guards.length === 0) out.push('None given.');
   else out.push(...table(['guard', 'held', 'limit', 'worst'], guards.map((g) => [g.guard, g.breached ? '✗ broken' : '✓', markdownText(String(g.limit)), markdownText(g.text)])));
   out.push('');
+
+  const events = state.processEvents;
+  if (events.exited + events.started > 0 || state.upstreamFailure !== null) {
+    out.push('## Faults', '');
+    if (events.exited + events.started > 0) {
+      out.push(`Processes of the server: ${formatCount(events.exited)} exited, ${formatCount(events.started)} started while the load ran.`, '');
+      out.push(...table(['at', 'what'], processEventTexts(events).map((e) => [`${(e.tMs / 1000).toFixed(1)} s`, markdownText(e.text)])), '');
+    }
+    if (state.upstreamFailure !== null) out.push(markdownText(`The upstream failed at ${(state.upstreamFailure.tMs / 1000).toFixed(1)} s: ${state.upstreamFailure.message}`), '');
+  }
 
   if (state.load.adjustments.length > 0) {
     out.push('## Load adjustments', '', ...table(['at', 'set to'], state.load.adjustments.map((a) => [`${(a.tMs / 1000).toFixed(1)} s`, a.rate !== null ? `${formatSetting(a.rate)} req/s` : `${formatSetting(a.connections ?? 0)} connections`])), '');

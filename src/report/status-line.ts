@@ -3,6 +3,7 @@ import { activeLoadMs, currentRps, targetRate, windowP99Ms } from '../session/st
 import type { SessionState } from '../session/state.js';
 import { countShape } from '../session/store.js';
 import { formatUsage } from '../docker/usage.js';
+import { backoffOf, backoffText } from '../proc/pacing.js';
 
 const fmtMs = (ms: number | null) => (ms === null ? '-' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 2 : 0)} ms`);
 
@@ -14,7 +15,9 @@ export function statusLine(state: SessionState): string {
   const shape = state.snapshot ? countShape(state.snapshot) : null;
   const usage = state.server?.containerUsage;
   // In a container: the engine's count of its pids against the limit, its CPU and memory.
-  const tree = (shape ? `${shape.processes} proc ${shape.threads} thr` : 'no sample yet') + (usage ? `  ${formatUsage(usage)}` : '');
+  // A sampler that backed off (issue 8) says at what interval it samples now.
+  const backoff = backoffOf(state.snapshot, config.intervalMs);
+  const tree = (shape ? `${shape.processes} proc ${shape.threads} thr` : 'no sample yet') + (backoff ? `  ${backoffText(backoff)}` : '') + (usage ? `  ${formatUsage(usage)}` : '');
   if (state.load.startedAtMs === null) return `${t} ${state.phase}  ${tree}`;
   const { counts } = state.load;
   const goal = config.requests !== null ? `${counts.completed}/${config.requests} req` : `${(activeLoadMs(state) / 1000).toFixed(1)}/${config.durationS} s, ${counts.completed} req`;

@@ -53,7 +53,7 @@ export async function runScenarioCommand(command: Command): Promise<number> {
   }
 
   for (const dir of removeStaleRunDirs()) process.stderr.write(`watchload: removed ${dir}, left by an earlier run that was killed\n`);
-  const interactive = command.kind === 'scenario' && command.tui && plan.runs.length === 1 && process.stdout.isTTY === true && !process.env.CI;
+  const interactive = command.kind === 'scenario' && command.tui && plan.runs.length === 1 && process.stdout.isTTY === true && process.stdin.isTTY === true && !process.env.CI;
   const printSummaries = command.kind === 'scenario' && !command.json;
   const outcomes: RunOutcome[] = [];
   for (const [index, run] of plan.runs.entries()) {

@@ -15,8 +15,12 @@ const BOUND_FIELDS = ['lte', 'gte', 'lt', 'gt'] as const;
 export function readScenarioFile(path: string): Scenario {
   let size: number;
   try {
-    size = statSync(path).size;
+    const stat = statSync(path);
+    // A device or a FIFO reports size 0 and may never end (/dev/zero): only regular files.
+    if (!stat.isFile()) throw new ScenarioError(path, null, null, stat.isDirectory() ? 'a directory, not a scenario file' : 'not a regular file');
+    size = stat.size;
   } catch (error) {
+    if (error instanceof ScenarioError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new ScenarioError(path, null, null, code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? (error as Error).message})`);
   }

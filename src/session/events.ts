@@ -35,6 +35,8 @@ export interface SessionConfig {
 export type SessionEvent =
   | { readonly type: 'session/started'; readonly tMs: number; readonly config: SessionConfig }
   | { readonly type: 'upstream/ready'; readonly tMs: number; readonly url: string }
+  /** The upstream stopped serving on its own (its worker thread threw or exited); the run goes on. */
+  | { readonly type: 'upstream/failed'; readonly tMs: number; readonly message: string }
   | {
       readonly type: 'server/spawned';
       readonly tMs: number;

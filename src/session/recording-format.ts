@@ -85,6 +85,12 @@ interface WireSample {
   readonly tMs: number;
   readonly intervalMs: number;
   readonly costMs: number;
+  /**
+   * Snapshot.targetIntervalMs, when the snapshot has it (issue 8). Optional, so the version
+   * stays 1: recordings made before it read as before, and a reader that does not know it
+   * ignores it.
+   */
+  readonly targetIntervalMs?: number;
   readonly processes: (WireProcessFull | WireProcessDelta)[];
 }
 
@@ -206,7 +212,12 @@ export class EventEncoder {
     const snapshot = event.snapshot;
     const prev = this.previous;
     this.previous = snapshot;
-    const head = { tMs: snapshot.tMs, intervalMs: snapshot.intervalMs, costMs: snapshot.costMs };
+    const head = {
+      tMs: snapshot.tMs,
+      intervalMs: snapshot.intervalMs,
+      costMs: snapshot.costMs,
+      ...(snapshot.targetIntervalMs === undefined ? {} : { targetIntervalMs: snapshot.targetIntervalMs }),
+    };
     if (prev === null || snapshot.tMs - this.keyframeAtMs >= this.keyframeEveryMs || snapshot.tMs < prev.tMs) {
       this.keyframeAtMs = snapshot.tMs;
       const line: SampleLine = { type: 'proc/sample', tMs: event.tMs, key: { ...head, processes: snapshot.processes.map(fullProcess) } };
@@ -237,6 +248,7 @@ export const EVENT_TYPES: ReadonlySet<string> = new Set<SessionEvent['type']>([
   'load/resumed',
   'load/finished',
   'load/adjusted',
+  'upstream/failed',
   'session/ended',
 ]);
 
@@ -268,6 +280,7 @@ export class EventDecoder {
       for (const p of prev.processes) before.set(p.pid, p);
       processes = sample.processes.map((p) => {
         if ('p' in p) {
+          checkDelta(p, line);
           const old = before.get(p.p);
           if (old === undefined) throw new RecordingFormatError(`line ${line}: a change to pid ${p.p}, which the previous sample does not have`);
           return applyProcessDelta(old, p, line);
@@ -275,20 +288,72 @@ export class EventDecoder {
         return processFromFull(checkFull(p, line));
       });
     }
-    const snapshot: Snapshot = { tMs: sample.tMs, intervalMs: sample.intervalMs, processes, costMs: sample.costMs };
+    const base: Snapshot = { tMs: sample.tMs, intervalMs: sample.intervalMs, processes, costMs: sample.costMs };
+    const snapshot: Snapshot = typeof sample.targetIntervalMs === 'number' ? { ...base, targetIntervalMs: sample.targetIntervalMs } : base;
     this.previous = snapshot;
     return { type: 'proc/sample', tMs: value.tMs, snapshot };
   }
+}
+
+const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+const isNumberOrNull = (value: unknown) => value === null || isNumber(value);
+const isStrings = (value: unknown) => Array.isArray(value) && value.every((a) => typeof a === 'string');
+
+/** What each thread field must be: a file is not trusted (its strings reach the terminal and the page). */
+const THREAD_FIELD_OK: Readonly<Record<Exclude<keyof ThreadSample, 'tid'>, (value: unknown) => boolean>> = {
+  name: (v) => typeof v === 'string',
+  state: (v) => typeof v === 'string',
+  cpuPercent: isNumberOrNull,
+  ranMs: isNumberOrNull,
+  lastCpu: isNumber,
+  wchan: (v) => typeof v === 'string',
+  waitLabel: (v) => typeof v === 'string',
+  role: (v) => typeof v === 'string',
+};
+const ROW_FIELDS = ['name', 'state', 'cpuPercent', 'ranMs', 'lastCpu', 'wchan', 'waitLabel', 'role'] as const;
+
+function checkRow(row: unknown, line: number): void {
+  const ok = Array.isArray(row) && row.length === 9 && isNumber(row[0]) && ROW_FIELDS.every((field, k) => THREAD_FIELD_OK[field](row[k + 1]));
+  if (!ok) throw new RecordingFormatError(`line ${line}: a thread row that is not [tid, name, state, cpu, ran, lastCpu, wchan, waitLabel, role]`);
+}
+
+/** The process fields a full process or a delta may carry, each of its type when present. */
+function checkProcessFields(p: Record<string, unknown>, line: number): void {
+  const fine =
+    (p.ppid === undefined || isNumber(p.ppid)) &&
+    (p.name === undefined || typeof p.name === 'string') &&
+    (p.cmdline === undefined || isStrings(p.cmdline)) &&
+    (p.rssBytes === undefined || isNumber(p.rssBytes)) &&
+    (p.cpuPercent === undefined || isNumberOrNull(p.cpuPercent)) &&
+    (p.group === undefined || p.group === null || typeof p.group === 'string');
+  if (!fine) throw new RecordingFormatError(`line ${line}: a process whose fields are not of their types`);
 }
 
 function checkFull(p: WireProcessFull | WireProcessDelta, line: number): WireProcessFull {
   if (!isObject(p) || typeof (p as WireProcessFull).pid !== 'number' || !Array.isArray((p as WireProcessFull).threads)) {
     throw new RecordingFormatError(`line ${line}: a process without pid or threads`);
   }
-  for (const row of (p as WireProcessFull).threads) {
-    if (!Array.isArray(row) || row.length !== 9 || typeof row[0] !== 'number') throw new RecordingFormatError(`line ${line}: a thread row that is not [tid, name, state, …]`);
+  const full = p as unknown as Record<string, unknown>;
+  if (typeof full.name !== 'string' || !isStrings(full.cmdline) || !isNumber(full.ppid) || !isNumber(full.rssBytes)) {
+    throw new RecordingFormatError(`line ${line}: a process without its name, cmdline, ppid or rssBytes`);
   }
+  checkProcessFields(full, line);
+  for (const row of (p as WireProcessFull).threads) checkRow(row, line);
   return p as WireProcessFull;
+}
+
+/** A delta's fields, changes and added rows, each of its type. */
+function checkDelta(d: WireProcessDelta, line: number): void {
+  checkProcessFields(d as unknown as Record<string, unknown>, line);
+  for (const row of d.a ?? []) checkRow(row, line);
+  for (const change of d.t ?? []) {
+    if (!isObject(change) || !isNumber(change.i)) throw new RecordingFormatError(`line ${line}: a thread change without its tid`);
+    for (const [short, field] of DELTA_ENTRIES) {
+      if (short in change && !THREAD_FIELD_OK[field](change[short])) throw new RecordingFormatError(`line ${line}: thread ${change.i}: ${field} is not of its type`);
+    }
+  }
+  const tids = (list: unknown) => list === undefined || (Array.isArray(list) && list.every(isNumber));
+  if (!tids(d.g) || !tids(d.ord)) throw new RecordingFormatError(`line ${line}: thread ids that are not numbers`);
 }
 
 /** The fields the reducer reads without looking, checked so a damaged line fails here, by number. */
@@ -301,13 +366,16 @@ function checkEvent(value: Record<string, unknown>, line: number): void {
       need(isObject(value.config) && typeof value.config.model === 'string' && isObject(value.config.guards), 'without its config');
       break;
     case 'server/spawned':
-      need(typeof value.pid === 'number' && Array.isArray(value.command), 'without pid or command');
+      need(typeof value.pid === 'number' && isStrings(value.command) && typeof value.url === 'string', 'without pid, command or url');
       break;
     case 'server/exited':
-      need(Array.isArray(value.stderrTail), 'without stderrTail');
+      need(isStrings(value.stderrTail), 'without stderrTail');
       break;
     case 'server/container-usage':
       need(isObject(value.usage), 'without usage');
+      break;
+    case 'upstream/failed':
+      need(typeof value.message === 'string', 'without a message');
       break;
     case 'load/batch': {
       const batch = value.batch;

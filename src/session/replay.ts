@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { UsageError } from '../util/errors.js';
 import type { SessionEvent } from './events.js';
 import { EventDecoder, RECORDING_FORMAT, RECORDING_VERSION, RecordingFormatError } from './recording-format.js';
@@ -134,6 +134,11 @@ export function loadRecording(path: string): Recording {
     fd = openSync(path, 'r');
   } catch (error) {
     throw new RecordingError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  // A device or a FIFO may never end (/dev/urandom): a recording is a regular file.
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    throw new RecordingError(`${path} is not a regular file: replay reads what --record wrote`);
   }
   const lines: string[] = [];
   const splitter = new LineSplitter();

@@ -3,7 +3,7 @@ import { assertAnswers, attachServer, spawnServer, waitReady, type ServerProcess
 import { assertNothingListens } from '../models/custom.js';
 import { assertRunnable } from '../models/requirements.js';
 import type { RunningCompanions } from '../models/companions.js';
-import { startUpstream, type Upstream } from '../upstream/upstream.js';
+import { startUpstream, type StartUpstream, type Upstream } from '../upstream/upstream.js';
 import { startSamplerThread } from '../proc/sampler-thread.js';
 import { startLoad } from '../load/driver.js';
 import type { LoadSetting } from '../load/types.js';
@@ -41,6 +41,11 @@ export interface SessionOptions {
    * command line's edge connected and built it); absent or null: on this host.
    */
   readonly docker?: { readonly engine: Engine; readonly image: string; readonly options: DockerOptions } | null;
+  /**
+   * Starts the upstream a registry model's app calls (default: the slow API in a worker
+   * thread). Tests pass one that stalls or dies on cue, to see the run go on through it.
+   */
+  readonly startUpstream?: StartUpstream;
 }
 
 /** How often a container's cgroup (pids, CPU quota, memory) is read from the engine (one read takes ~1 s)… */
@@ -271,7 +276,8 @@ export async function runSession(options: SessionOptions, frontEnd: FrontEnd): P
       const launch = model.launch({ host: hostname, port: Number(port || 80), upstreamUrl: '', workers: null, threads: null });
       return { server: spawnServer(launch), url: own.url };
     }
-    upstream = await startUpstream();
+    // Its failure is told, not fatal: the app's calls fail, and the load counts what follows.
+    upstream = await (options.startUpstream ?? startUpstream)({ onFailed: (message) => dispatch({ type: 'upstream/failed', tMs: clock(), message }) });
     dispatch({ type: 'upstream/ready', tMs: clock(), url: upstream.url });
 
     const port = options.port ?? (await freePort(options.host));

@@ -34,6 +34,8 @@ export interface TimelinePoint {
   readonly target: number | null;
   /** Failed requests so far (errors, timeouts, resets, non-2xx): when a --max-errors guard broke. */
   readonly failed: number;
+  /** The interval the sampler ran at when it took this sample (longer than asked: it backed off); null when not said. */
+  readonly intervalMs: number | null;
 }
 
 /** A latency batch kept for the sliding window. */
@@ -78,6 +80,36 @@ export interface ProcessTrack {
   readonly eventLoop: boolean;
   /** Samples of its main thread while the load ran: running, in its event loop's epoll, elsewhere (by wait label). */
   readonly mainUnderLoad: { readonly samples: number; readonly running: number; readonly inEventLoop: number; readonly elsewhere: Readonly<Record<string, number>>; readonly firstAwayMs: number | null };
+}
+
+/**
+ * A process of the server's own tree (not a companion's) that went, or came, while the
+ * server ran: derived from two consecutive samples (its pid left the tree or became a zombie;
+ * a pid new to the tree after the load started). An exit followed by a start under the same
+ * parent is a respawn (see `respawnsOf`): a worker that died and the one its master forked.
+ */
+export interface ProcessEvent {
+  /** The sample that first showed it: the change happened in the interval before. */
+  readonly tMs: number;
+  readonly pid: number;
+  readonly ppid: number;
+  /** comm of the process; raw. */
+  readonly name: string;
+  readonly kind: 'exited' | 'started';
+}
+
+/** The process events of a run: the latest ones, and how many of each there were in all. */
+export interface ProcessEventLog {
+  /** Oldest first; at most the last MAX_PROCESS_EVENTS (store.ts). */
+  readonly recent: readonly ProcessEvent[];
+  readonly exited: number;
+  readonly started: number;
+}
+
+/** The upstream (watchload's slow API) stopped serving on its own: its worker thread crashed or exited. */
+export interface UpstreamFailure {
+  readonly tMs: number;
+  readonly message: string;
 }
 
 export type Phase = 'starting' | 'ready' | 'loading' | 'paused' | 'done' | 'failed';
@@ -145,6 +177,8 @@ export interface SessionState {
   /** The latest tMs of any event: the session's "now". */
   readonly nowMs: number;
   readonly upstreamUrl: string | null;
+  /** Set when the upstream failed during the run; requests that need it fail from then on. */
+  readonly upstreamFailure: UpstreamFailure | null;
   readonly server: ServerInfo | null;
   /** The latest sample of the server's tree. */
   readonly snapshot: Snapshot | null;
@@ -159,6 +193,8 @@ export interface SessionState {
   readonly timeline: readonly TimelinePoint[];
   /** The server's own processes (not companions), by pid, over the whole run. */
   readonly processes: Readonly<Record<string, ProcessTrack>>;
+  /** Processes of the server's tree that exited or started while the load ran (workers that died, respawns). */
+  readonly processEvents: ProcessEventLog;
   readonly load: LoadState;
   readonly ended: EndReason | null;
 }

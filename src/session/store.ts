@@ -4,7 +4,7 @@ import { EMPTY_HISTOGRAM, mergeAll, mergeHistograms, valueAtQuantileUs } from '.
 import { stageAt, stagesDurationMs } from '../load/schedule.js';
 import type { GeneratorSample, LoadCounts } from '../load/types.js';
 import type { SessionConfig, SessionEvent } from './events.js';
-import type { LoadState, PeakShape, ProcessTrack, SessionState, ShapeCount, ThreadChange, TimelinePoint, WindowSlice } from './state.js';
+import type { LoadState, PeakShape, ProcessEvent, ProcessEventLog, ProcessTrack, SessionState, ShapeCount, ThreadChange, TimelinePoint, WindowSlice } from './state.js';
 
 /** How long latency batches stay in the sliding window ("last 5 s" percentiles). */
 export const WINDOW_MS = 5_000;
@@ -12,12 +12,17 @@ export const WINDOW_MS = 5_000;
 export const CHANGE_TTL_MS = 2_000;
 /** The most recent births/deaths kept, however many happened (a thread explosion). */
 const MAX_CHANGES = 200;
+/** The most recent process events kept: a server that forks per request would make thousands. */
+export const MAX_PROCESS_EVENTS = 200;
+
+export const NO_PROCESS_EVENTS: ProcessEventLog = Object.freeze({ recent: [], exited: 0, started: 0 });
 
 export const INITIAL_STATE: SessionState = Object.freeze({
   config: null,
   phase: 'starting',
   nowMs: 0,
   upstreamUrl: null,
+  upstreamFailure: null,
   server: null,
   snapshot: null,
   births: [],
@@ -25,6 +30,7 @@ export const INITIAL_STATE: SessionState = Object.freeze({
   shape: { before: null, peak: null, after: null },
   timeline: [],
   processes: {},
+  processEvents: NO_PROCESS_EVENTS,
   load: {
     startedAtMs: null,
     finishedAtMs: null,
@@ -242,6 +248,71 @@ function trackProcesses(tracks: SessionState['processes'], snapshot: Snapshot, l
   return next;
 }
 
+/**
+ * Whether a sampled process still runs: one whose threads are all zombies (Z, or X) has exited
+ * and waits for its parent to reap it (proc(5)). Unread threads (an empty list) count as alive.
+ */
+function isLive(p: ProcessSample): boolean {
+  return p.threads.length === 0 || p.threads.some((t) => t.state !== 'Z' && t.state !== 'X');
+}
+
+function livePids(snapshot: Snapshot): Map<number, ProcessSample> {
+  const live = new Map<number, ProcessSample>();
+  for (const p of snapshot.processes) if (p.group === undefined && isLive(p)) live.set(p.pid, p);
+  return live;
+}
+
+/**
+ * The server's own processes (companions are not it) that exited or started between two
+ * samples, exits first, each by pid: two pid sets compared, nothing more. A tree that is
+ * empty now is the server itself gone, which server/exited tells: no event for each process.
+ */
+export function processChanges(previous: Snapshot, next: Snapshot): ProcessEvent[] {
+  const after = livePids(next);
+  if (after.size === 0) return [];
+  const before = livePids(previous);
+  const events: ProcessEvent[] = [];
+  for (const [pid, p] of before) if (!after.has(pid)) events.push({ tMs: next.tMs, pid, ppid: p.ppid, name: p.name, kind: 'exited' });
+  for (const [pid, p] of after) if (!before.has(pid)) events.push({ tMs: next.tMs, pid, ppid: p.ppid, name: p.name, kind: 'started' });
+  return events;
+}
+
+function logProcessEvents(log: ProcessEventLog, events: readonly ProcessEvent[]): ProcessEventLog {
+  if (events.length === 0) return log;
+  let exited = 0;
+  for (const e of events) if (e.kind === 'exited') exited++;
+  return {
+    recent: [...log.recent, ...events].slice(-MAX_PROCESS_EVENTS),
+    exited: log.exited + exited,
+    started: log.started + events.length - exited,
+  };
+}
+
+/** A process that exited, and the one started in its place (null: none yet). */
+export interface ProcessExit {
+  readonly exited: ProcessEvent;
+  readonly respawn: ProcessEvent | null;
+}
+
+/**
+ * Respawns in a list of process events: each exit is paired with the first start, at or after
+ * it, under the same parent and not already paired (a prefork master forks a worker for each
+ * one that died: gunicorn's manage_workers, uWSGI's master). Starts left over are processes
+ * the server added (a pool that grew, a fork per request).
+ */
+export function respawnsOf(events: readonly ProcessEvent[]): { readonly exits: readonly ProcessExit[]; readonly starts: readonly ProcessEvent[] } {
+  const taken = new Set<ProcessEvent>();
+  const exits: ProcessExit[] = [];
+  for (const e of events) {
+    if (e.kind !== 'exited') continue;
+    // In the same sample (the exit and its respawn seen together) or a later one.
+    const respawn = events.find((s) => s.kind === 'started' && s.ppid === e.ppid && s.tMs >= e.tMs && !taken.has(s)) ?? null;
+    if (respawn !== null) taken.add(respawn);
+    exits.push({ exited: e, respawn });
+  }
+  return { exits, starts: events.filter((e) => e.kind === 'started' && !taken.has(e)) };
+}
+
 function reduceSample(state: SessionState, snapshot: Snapshot): SessionState {
   const before = threadKeys(state.snapshot);
   const now = threadKeys(snapshot);
@@ -271,6 +342,7 @@ function reduceSample(state: SessionState, snapshot: Snapshot): SessionState {
     ...(loadRunning ? windowPercentilesMs(state.load.window) : { p50Ms: null, p90Ms: null, p99Ms: null }),
     target: loadRunning ? targetAt(state, snapshot.tMs) : null,
     failed: failedCount(state.load.counts),
+    intervalMs: snapshot.targetIntervalMs ?? null,
   };
 
   return {
@@ -286,6 +358,12 @@ function reduceSample(state: SessionState, snapshot: Snapshot): SessionState {
     },
     timeline: [...state.timeline, point],
     processes: trackProcesses(state.processes, snapshot, loadRunning),
+    // From the load on: before it, processes that come are the server starting (the 'before'
+    // shape waits for them); after the server exited, nothing it did is its own doing.
+    processEvents:
+      state.snapshot !== null && state.load.startedAtMs !== null && !state.server?.exited
+        ? logProcessEvents(state.processEvents, processChanges(state.snapshot, snapshot))
+        : state.processEvents,
     // Age the window on samples too: after the load ends no batch comes to push old ones out.
     load: state.load.window.length > 0 && snapshot.tMs - state.load.window[0].tMs >= WINDOW_MS
       ? { ...state.load, window: state.load.window.filter((s) => snapshot.tMs - s.tMs < WINDOW_MS) }
@@ -301,6 +379,9 @@ export function reduce(state: SessionState, event: SessionEvent): SessionState {
       return { ...state, nowMs, config: event.config, phase: 'starting' };
     case 'upstream/ready':
       return { ...state, nowMs, upstreamUrl: event.url };
+    case 'upstream/failed':
+      // The first failure is the one to tell: what follows it is its consequence.
+      return state.upstreamFailure !== null ? { ...state, nowMs } : { ...state, nowMs, upstreamFailure: { tMs: event.tMs, message: event.message } };
     case 'server/spawned':
       return {
         ...state,

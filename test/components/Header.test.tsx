@@ -133,6 +133,24 @@ describe('Header frames', () => {
     expect(frame(state, 80, 4)[1]).toBe("$ node app.js ''");
   });
 
+  it('a sampler that backed off says so in yellow before the phase, shorter when narrow, and nothing while it samples as asked', () => {
+    const backedOff: SessionState = { ...BASE_STATE, snapshot: { ...BASE_STATE.snapshot!, targetIntervalMs: 1_000 } };
+    expect(BASE_STATE.config!.intervalMs).toBe(250);
+    expect(frame(backedOff, 120, 4)[0]).toBe('cluster · 4 workers · -c 50 · http://127.0.0.1:41234/             sampling 1.0 s (backed off from 250 ms)  loading  0:14');
+    expect(frame(backedOff, 80, 4)[0]).toBe('cluster · 4 workers · http://127.0.0.1:41234/      sampling 1.0 s  loading  0:14');
+    // Narrower: the URL goes rather than be cut; narrower still, the note goes.
+    expect(frame(backedOff, 60, 2)[0]).toBe('cluster · 4 workers · -c 50    sampling 1.0 s  loading  0:14');
+    expect(frame(backedOff, 20, 2)[0]).toBe('clust… loading  0:14');
+    const note = headerLines(headerInfo(backedOff), 120, 4)[0].find((s) => s.text.startsWith('sampling'));
+    expect(note).toMatchObject({ text: 'sampling 1.0 s (backed off from 250 ms)', color: 'yellow' });
+    // At the interval asked for (or before any snapshot says one): no note.
+    const asAsked: SessionState = { ...BASE_STATE, snapshot: { ...BASE_STATE.snapshot!, targetIntervalMs: 250 } };
+    expect(frame(asAsked, 120, 4)[0]).not.toContain('sampling');
+    expect(headerInfo(BASE_STATE).sampling).toBeNull();
+    for (const width of [20, 40, 60, 80, 120])
+      for (const line of headerLines(headerInfo(backedOff), width, 4)) expect(lineWidth(line)).toBeLessThanOrEqual(width);
+  });
+
   it('keeps every line within the width', () => {
     for (const width of [20, 40, 60, 80, 120, 200])
       for (const lines of [1, 2, 3, 4])

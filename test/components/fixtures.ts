@@ -77,6 +77,7 @@ export const BASE_STATE: SessionState = {
   phase: 'loading',
   nowMs: 14_200,
   upstreamUrl: 'http://127.0.0.1:40111/',
+  upstreamFailure: null,
   server: {
     pid: 4242,
     command: ['node', '/work/main/dist/src/models/servers/cluster.js', '--workers', '4', '--port', '41234'],
@@ -97,10 +98,11 @@ export const BASE_STATE: SessionState = {
     after: null,
   },
   processes: {},
+  processEvents: { recent: [], exited: 0, started: 0 },
   timeline: Array.from({ length: 48 }, (_, k) => {
     const tMs = 2_250 + k * 250;
     const loaded = k >= 1;
-    return { tMs, processes: 5, threads: 35, running: loaded ? 3 : 0, sleeping: loaded ? 32 : 35, born: 0, died: 0, rps: loaded ? 248 : 0, p50Ms: loaded ? 201 : null, p90Ms: loaded ? 202 : null, p99Ms: loaded ? [208, 209, 212, 226, 210][k % 5] : null, target: null, failed: 0 };
+    return { tMs, processes: 5, threads: 35, running: loaded ? 3 : 0, sleeping: loaded ? 32 : 35, born: 0, died: 0, rps: loaded ? 248 : 0, p50Ms: loaded ? 201 : null, p90Ms: loaded ? 202 : null, p99Ms: loaded ? [208, 209, 212, 226, 210][k % 5] : null, target: null, failed: 0, intervalMs: 250 };
   }),
   load: {
     startedAtMs: 2_000,

@@ -88,7 +88,7 @@ describe('record and replay', () => {
 
     const replay = await runCli(['replay', file, '--json']);
     expect(replay.code).toBe(0);
-    expect(replay.stderr).toMatch(new RegExp(`^watchload: replay: warning: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is truncated \\(the run was killed\\?\\): replaying up to 0:\\d\\d\\n$`));
+    expect(replay.stderr).toMatch(new RegExp(`^watchload: replay: warning: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is truncated \\(the run was killed, or its disk filled\\?\\): replaying up to 0:\\d\\d\\n$`));
     const report = JSON.parse(replay.stdout);
     expect(report.ended).toBeNull();
     expect(report.load.requests).toBeGreaterThan(0);

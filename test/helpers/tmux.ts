@@ -32,6 +32,40 @@ export class Tmux {
     return this.run('capture-pane', '-p', '-t', session);
   }
 
+  /**
+   * The screen with the attributes tmux would draw (capture-pane -e): SGR sequences for
+   * colours and styles, OSC 8 for hyperlinks (tmux ≥ 3.4); what a name smuggled in shows here.
+   */
+  screenWithEscapes(session: string): string {
+    return this.run('capture-pane', '-p', '-e', '-t', session);
+  }
+
+  /** The pane's title, as an OSC 0/2 sequence written to the pane would set it. */
+  paneTitle(session: string): string {
+    return this.run('display-message', '-p', '-t', session, '#{pane_title}').trimEnd();
+  }
+
+  /** Copies every byte the pane's program writes from now on to FILE (tmux pipe-pane -o). */
+  pipeTo(session: string, file: string): void {
+    this.run('pipe-pane', '-o', '-t', session, `cat >> '${file}'`);
+  }
+
+  /** Resizes the session's window, as a user dragging the terminal's corner (the program gets SIGWINCH). */
+  resize(session: string, columns: number, rows: number): void {
+    this.run('resize-window', '-t', session, '-x', String(columns), '-y', String(rows));
+  }
+
+  /** The pid of the pane's shell: watchload and everything it starts descend from it. */
+  panePid(session: string): number {
+    return Number(this.run('display-message', '-p', '-t', session, '#{pane_pid}').trim());
+  }
+
+  /** The window's size now: [columns, rows]. */
+  size(session: string): [number, number] {
+    const [columns, rows] = this.run('display-message', '-p', '-t', session, '#{window_width} #{window_height}').trim().split(' ').map(Number);
+    return [columns, rows];
+  }
+
   async waitFor(session: string, predicate: (text: string) => boolean, timeoutMs: number): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     let text = '';

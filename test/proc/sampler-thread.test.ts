@@ -133,6 +133,8 @@ describe('startSamplerThread on a real node process', () => {
     expect(last.processes[0].threads.every((t) => t.cpuPercent !== null && t.cpuPercent >= 0)).toBe(true);
     expect(last.costMs).toBeGreaterThan(0);
     expect(last.costMs).toBeLessThan(100);
+    // A small tree is cheap to sample: the sampler runs at the interval asked for (issue 8).
+    expect(taken.map((s) => s.targetIntervalMs)).toEqual(taken.map(() => 100));
     expect(errors).toEqual([]);
   });
 

@@ -60,4 +60,10 @@ describe('encodeSnapshot / decodeSnapshot', () => {
     const one: Snapshot = { ...empty, processes: [bare, SNAPSHOT.processes[0]] };
     expect(decodeSnapshot(encodeSnapshot(one))).toStrictEqual(one);
   });
+
+  it('carries the interval the sampler runs at, when the snapshot has one', () => {
+    const paced: Snapshot = { ...SNAPSHOT, targetIntervalMs: 400 };
+    expect(decodeSnapshot(structuredClone(encodeSnapshot(paced)))).toStrictEqual(paced);
+    expect('targetIntervalMs' in decodeSnapshot(encodeSnapshot(SNAPSHOT))).toBe(false);
+  });
 });

@@ -175,6 +175,6 @@ describe('readScenarioFile', () => {
   });
 
   it('a directory is one line too', () => {
-    expect(() => readScenarioFile(dir)).toThrow(/: cannot read it \(EISDIR\)$/);
+    expect(() => readScenarioFile(dir)).toThrow(/: a directory, not a scenario file$/);
   });
 });

@@ -75,6 +75,26 @@ describe('encode / decode', () => {
     expect(() => new EventDecoder().decode(JSON.parse(lines[firstDelta]), 7)).toThrow(/line 7: a delta sample before any keyframe/);
   });
 
+  it('fields of the wrong type (a crafted file) are a format error, not a crash of the replay', () => {
+    const lines = encodeAll(events);
+    const key = lines.findIndex((l) => l.includes('"key":'));
+    const decoder = () => new EventDecoder();
+    const crafted = (edit: (sample: { processes: Record<string, unknown>[] }) => void) => {
+      const value = JSON.parse(lines[key]);
+      edit(value.key);
+      return value;
+    };
+    expect(() => decoder().decode(crafted((k) => ((k.processes[0].threads as unknown[][])[0][1] = { evil: 1 })), 9)).toThrow(/line 9: a thread row that is not/);
+    expect(() => decoder().decode(crafted((k) => (k.processes[0].name = 42)), 9)).toThrow(/line 9: a process without its name/);
+    expect(() => decoder().decode(crafted((k) => (k.processes[0].cmdline = ['ok', 7])), 9)).toThrow(/line 9: a process without its name, cmdline/);
+    const d = decoder();
+    d.decode(JSON.parse(lines[key]), 9);
+    const delta = JSON.parse(lines[key + 1]);
+    delta.delta.processes[0] = { p: delta.delta.processes[0].p ?? 100, t: [{ i: 1, n: ['x'] }] };
+    expect(() => d.decode(delta, 10)).toThrow(/line 10: thread 1: name is not of its type/);
+    expect(() => decoder().decode({ type: 'server/spawned', tMs: 1, pid: 1, command: [{}], url: 'x' }, 3)).toThrow(/line 3: server\/spawned without pid, command or url/);
+  });
+
   it('folding the decoded stream gives the report of the original', () => {
     const original = foldEvents(events);
     const replayed = foldEvents(decodeAll(encodeAll(events)));

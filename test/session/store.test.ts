@@ -39,7 +39,7 @@ describe('reduce', () => {
     expect(state.phase).toBe('ready');
     expect(state.shape).toEqual({ before: { processes: 5, threads: 35 }, peak: null, after: null });
     expect(state.births).toEqual([]);
-    expect(state.timeline).toEqual([{ tMs: 310, processes: 5, threads: 35, running: 5, sleeping: 30, born: 0, died: 0, rps: 0, p50Ms: null, p90Ms: null, p99Ms: null, target: null, failed: 0 }]);
+    expect(state.timeline).toEqual([{ tMs: 310, processes: 5, threads: 35, running: 5, sleeping: 30, born: 0, died: 0, rps: 0, p50Ms: null, p90Ms: null, p99Ms: null, target: null, failed: 0, intervalMs: null }]);
   });
 
   it('keeps the peak per process while load runs and the after shape from the first sample after it', () => {
