@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { makeRunDir } from '../util/run-dirs.js';
 import { connect } from 'node:net';
@@ -316,7 +317,7 @@ async function waitPostgresReady(bin: string, host: string, port: number, postma
 }
 
 /**
- * A PostgreSQL of the run's own: initdb into a temp dir (trust auth, user postgres), then the
+ * A PostgreSQL of the run's own: initdb into a temp dir (user postgres), then the
  * postgres server itself in the foreground (so that setpriv's parent-death signal reaches it),
  * on a free loopback port, its unix socket in the temp dir, never the system's cluster.
  */
@@ -331,11 +332,22 @@ async function startPostgres(context: CompanionContext): Promise<{ started: Star
   try {
     // The server's user must own the dir: initdb creates the data dir in it, the server its socket.
     if (user) chownSync(dir, user.uid, user.gid);
+    // TCP on 127.0.0.1 needs a password, random per run: any local user can reach that port, and
+    // a superuser session runs programs (COPY … TO PROGRAM). Trust only on the unix socket, in
+    // the run's 0700 dir. TCP stays: a server in a container (--docker, host network) reaches it.
+    const password = randomBytes(24).toString('hex');
+    const pwfile = join(dir, 'pwfile');
+    writeFileSync(pwfile, password + '\n', { mode: 0o600 });
+    if (user) chownSync(pwfile, user.uid, user.gid);
     // --no-sync: a throwaway cluster need not wait for the disk.
     await runToEnd(
-      [join(bin, 'initdb'), '-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions'],
+      [
+        join(bin, 'initdb'), '-D', data, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`,
+        '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions',
+      ],
       { cwd: dir, env, user, timeoutMs: 60_000 },
     );
+    rmSync(pwfile, { force: true });
     const port = await freePort(context.host);
     const postmaster = spawnServer({
       argv: [
@@ -351,7 +363,7 @@ async function startPostgres(context: CompanionContext): Promise<{ started: Star
     });
     started = { name: 'postgres', process: postmaster, dir, stop: () => stopPostgres(postmaster) };
     await waitPostgresReady(bin, context.host, port, postmaster, context.readyTimeoutMs);
-    return { started, url: `postgresql://postgres@${context.host}:${port}/postgres` };
+    return { started, url: `postgresql://postgres:${password}@${context.host}:${port}/postgres` };
   } catch (error) {
     if (started) await stopOne(started);
     else rmSync(dir, { recursive: true, force: true });
