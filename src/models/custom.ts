@@ -119,7 +119,7 @@ export function customModel(command: string, url: string): ModelSpec {
     needs: [{ kind: 'binary', path: '/bin/sh' }],
     path: new URL(url).pathname,
     own: { url },
-    launch: () => ({ argv: ['/bin/sh', '-c', shellCommand(command)], env: {}, cwd: process.cwd(), stopSignal: 'SIGTERM', guardGroup: true }),
+    launch: () => ({ argv: ['/bin/sh', '-c', shellCommand(command)], env: {}, cwd: process.cwd(), stopSignal: 'SIGTERM' }),
   };
 }
 

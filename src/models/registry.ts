@@ -39,12 +39,6 @@ export interface Launch {
    * whose workers outlive it (nginx's do) gets a signal it handles by stopping them first.
    */
   readonly deathSignal?: NodeJS.Signals;
-  /**
-   * True when the parent-death signal of the spawned process is not enough: `sh -c COMMAND`
-   * (--cmd) gets it, but the server it forks does not (prctl(2): cleared in a fork's child).
-   * A guard outside the tree then kills the whole group when watchload dies (supervisor.ts).
-   */
-  readonly guardGroup?: boolean;
   /** Run as this user and group (PostgreSQL refuses root); absent: as watchload. */
   readonly uid?: number;
   readonly gid?: number;

@@ -63,7 +63,8 @@ function startGroupGuard(pgid: number): ChildProcess | null {
 /**
  * Starts a server in its own process group (so one signal reaches its workers) and, where
  * util-linux's setpriv exists, with a parent-death signal so that it dies with watchload
- * even when watchload is killed with SIGKILL.
+ * even when watchload is killed with SIGKILL; a group guard then kills what is left of its
+ * group (workers the server had not stopped yet).
  */
 export function spawnServer(launch: Launch): ServerProcess {
   const deathSignal = (launch.deathSignal ?? 'SIGKILL').replace(/^SIG/, '');
@@ -95,7 +96,13 @@ export function spawnServer(launch: Launch): ServerProcess {
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
   const pid = child.pid ?? -1;
-  const guard = launch.guardGroup === true && pid > 0 ? startGroupGuard(pid) : null;
+  // Every server gets the group guard: the parent-death signal reaches the spawned process
+  // alone (prctl(2): a fork's child does not inherit it; `sh -c` of --cmd forks the server), and
+  // its forked workers die with it only if it stops them. While stop() waits out its grace that may never happen: gunicorn's gthread
+  // workers, told SIGINT, can hang in shutdown (futex) after their master has exited; a
+  // watchload killed with SIGKILL then never sends the SIGKILL fallback, and the orphaned
+  // workers kept the port (test/e2e/kill-matrix.test.ts, 'gunicorn SIGKILL stopping').
+  const guard = pid > 0 ? startGroupGuard(pid) : null;
   let stopping = false;
   let stopped: Promise<void> | null = null;
 

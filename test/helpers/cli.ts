@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -107,4 +107,66 @@ export function childrenOf(parent: number): number[] {
       }
     })
     .map(Number);
+}
+
+/**
+ * TCP sockets in LISTEN state (st 0A, include/net/tcp_states.h) by socket inode, with their
+ * local port, from /proc/net/tcp and /proc/net/tcp6 (proc(5)): the local address is
+ * `HEXADDR:HEXPORT`.
+ */
+export function listeningSockets(): Map<number, number> {
+  const sockets = new Map<number, number>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue; // no IPv6 here
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields.length < 10 || fields[3] !== '0A') continue;
+      sockets.set(Number(fields[9]), parseInt(fields[1].slice(fields[1].lastIndexOf(':') + 1), 16));
+    }
+  }
+  return sockets;
+}
+
+/** Ports something listens on (TCP, IPv4 or IPv6), from listeningSockets. */
+export function listeningPorts(): Set<number> {
+  return new Set(listeningSockets().values());
+}
+
+/** Inodes of the sockets a process holds open, from its /proc/<pid>/fd links (`socket:[INODE]`). */
+export function socketInodes(pid: number): number[] {
+  const inodes: number[] = [];
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return inodes; // gone
+  }
+  for (const fd of fds) {
+    try {
+      const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (match) inodes.push(Number(match[1]));
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return inodes;
+}
+
+/** Pids of live (non-zombie) processes whose environment holds the text (e.g. a test's marker variable). */
+export function processesWithEnv(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').includes(text) && isAlive(Number(entry))) pids.push(Number(entry));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
 }

@@ -67,7 +67,6 @@ describe('parseCli with --cmd / --attach', () => {
     const launch = command.model.launch({ host: '127.0.0.1', port: 8000, upstreamUrl: '', workers: null, threads: null });
     expect(launch.argv).toEqual(['/bin/sh', '-c', "exec python3 -m http.server 8000 --bind '127.0.0.1'"]);
     expect(launch.cwd).toBe(process.cwd());
-    expect(launch.guardGroup).toBe(true);
   });
 
   let child: ChildProcess | null = null;
