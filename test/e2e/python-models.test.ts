@@ -127,8 +127,14 @@ describe('gunicorn: --workers 2 --threads 10 (gthread)', () => {
     // gthread never shrinks its pool: after = peak.
     expect(report.shape.after).toEqual({ processes: 3, threads: report.shape.peak.threads });
     expect(insight(report, 'prefork').evidence).toMatchObject({ processes: 3, workers: 2 });
-    expect(insight(report, 'on-demand').evidence.processes).toBe(2);
-    expect(insight(report, 'on-demand').text).toContain('stayed after the load');
+    // Which worker accepts a connection is the kernel's choice: one worker may take nearly all
+    // 20 keep-alive connections and the other grow by a thread or two, below the insight's bar.
+    const onDemand = insight(report, 'on-demand');
+    expect(onDemand.evidence.processes).toBeGreaterThanOrEqual(1);
+    expect(onDemand.evidence.processes).toBeLessThanOrEqual(2);
+    expect(onDemand.evidence.peak).toBeLessThanOrEqual(1 + 10);
+    expect(onDemand.evidence.peak).toBeGreaterThan(onDemand.evidence.from as number);
+    expect(onDemand.text).toContain('stayed after the load');
     expect(kinds(report)).toContain('pool');
   });
 
