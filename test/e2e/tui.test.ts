@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ROOT, processesMatching, survivors } from '../helpers/cli.js';
+import { ROOT, listeningPorts, processesMatching, survivors } from '../helpers/cli.js';
 
 // The live view in a real terminal: tmux runs the built CLI, send-keys types, capture-pane
 // reads the screen as a user sees it. tmux is installed by scripts/install-servers.sh; a
@@ -99,6 +99,22 @@ describe('the TUI under tmux', () => {
     const after = await waitForScreen('small', (s) => s.includes('EXIT='), 20_000);
     expect(after).toContain('EXIT=130');
     expect(after).toMatch(/interrupted/);
+  });
+
+  it('closing the terminal under load stops gunicorn, its workers and its guard, and frees the port', async () => {
+    startInTmux('hangup', 120, 40, '--model gunicorn --workers 2 --threads 4 -c 10 --delay 0.05 -d 60');
+    const live = await waitForScreen('hangup', (s) => /Threads · 3 processes/.test(s) && /\d+ req\/s/.test(s), 30_000);
+    const port = Number(/http:\/\/127\.0\.0\.1:(\d+)\//.exec(live)?.[1]);
+    const server = processesMatching(`--bind 127.0.0.1:${port} `);
+    expect(server).toHaveLength(3);
+    const guards = server.flatMap((pid) => processesMatching(`watchload-guard ${pid}`));
+    expect(guards).toHaveLength(1);
+    expect(listeningPorts().has(port)).toBe(true);
+    // What a closed terminal window does: the pty goes away and its session gets SIGHUP.
+    tmux('kill-session', '-t', 'hangup');
+    sessions.splice(sessions.indexOf('hangup'), 1);
+    expect(await survivors([...server, ...guards], 10_000)).toEqual([]);
+    expect(listeningPorts().has(port)).toBe(false);
   });
 
   it('holds the view after the load, still sampling, until q; then reports a completed run', async () => {
