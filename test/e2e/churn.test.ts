@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../helpers/cli.js';
+import { freePort } from '../../src/util/ports.js';
 
 // Issue 8 (a): /proc races. A server starts 1,000 threads a second for 60 s, each living 1 s
 // (~1,000 alive at once), and counts them itself; watchload samples it every 250 ms through
@@ -16,14 +16,6 @@ const PYTHON = '/usr/bin/python3';
 const CHURN = join(ROOT, 'test/fixtures/servers/churn.py');
 const DIR = mkdtempSync(join(tmpdir(), 'watchload-churn-'));
 afterAll(() => rmSync(DIR, { recursive: true, force: true }));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** What churn.py wrote once it had started its last thread. */
 interface ChurnCount {
@@ -46,7 +38,7 @@ const said = (stderr: string) => stderr.split('\n').filter((line) => line !== ''
 
 describe('thread churn: 1,000 threads a second for 60 s', () => {
   it('runs to the end with no exception, and counts the births within ±5 % of the server\u2019s own count', async () => {
-    const port = await freePort();
+    const port = await freePort('127.0.0.1');
     const countFile = join(DIR, 'count.json');
     // The churn starts 2 s after the server (after watchload's first sample) and ends at 62 s;
     // -d 64 keeps sampling past its last thread's end.

@@ -1,10 +1,10 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, ROOT, childrenOf, collect, isAlive, processesMatching, runCli, startCli, survivors, waitForOutput, type CliRun } from '../helpers/cli.js';
+import { freePort } from '../../src/util/ports.js';
 
 // Issue 5, the user's own server, with the built CLI: --cmd starts it with /bin/sh -c and
 // stops its whole tree on every way out; --attach watches a running one and never touches it.
@@ -32,14 +32,6 @@ writeFileSync(CLUSTER, `
   else require('node:http').createServer((req, res) => setTimeout(() => res.end('ok'), 5)).listen(Number(process.argv[2]), '127.0.0.1');
 `);
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** Polls the URL until it answers: a server the test started itself. */
 async function answering(url: string): Promise<void> {
   const deadline = Date.now() + 10_000;
@@ -65,7 +57,7 @@ afterEach(async () => {
 
 /** A server the test starts, for --attach. */
 async function startOwnServer(): Promise<{ pid: number; url: string }> {
-  const port = await freePort();
+  const port = await freePort('127.0.0.1');
   const child = spawn(process.execPath, [SERVER, String(port)], { stdio: 'ignore' });
   started.push(child);
   const url = `http://127.0.0.1:${port}/`;
@@ -85,7 +77,7 @@ const oneLine = (run: CliRun) => run.stderr.trimEnd().split('\n').filter((line) 
 
 describe('--cmd: your own server, started and stopped by watchload', () => {
   it('a Node server: the load goes to the URL as given, its tree is sampled, nothing is left', async () => {
-    const port = await freePort();
+    const port = await freePort('127.0.0.1');
     const command = `node ${SERVER} ${port}`;
     const url = `http://127.0.0.1:${port}/exactly?as=given`;
     const run = await runCli(['--cmd', command, '--url', url, '-n', '200', '-c', '10', '--json']);
@@ -106,7 +98,7 @@ describe('--cmd: your own server, started and stopped by watchload', () => {
   });
 
   it('a command that forks (a Node cluster of 3 workers): its children are sampled, and all stopped after', async () => {
-    const port = await freePort();
+    const port = await freePort('127.0.0.1');
     const run = await runCli(['--cmd', `node ${CLUSTER} ${port} 3`, '--url', `http://127.0.0.1:${port}/`, '-n', '300', '-c', '10', '--json']);
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout);
@@ -119,7 +111,7 @@ describe('--cmd: your own server, started and stopped by watchload', () => {
   });
 
   it('a command that exits before it answers: exit 1, said so, with its last lines', async () => {
-    const port = await freePort();
+    const port = await freePort('127.0.0.1');
     const run = await runCli(['--cmd', "echo 'listening soon' ; echo 'bad config: port' >&2 ; exit 3", '--url', `http://127.0.0.1:${port}/`, '-n', '10']);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('watchload: the command exited before it was ready (exit code 3)');
@@ -127,7 +119,7 @@ describe('--cmd: your own server, started and stopped by watchload', () => {
   });
 
   it('a command that never answers: exit 1 at --ready-timeout, naming the URL; nothing left', async () => {
-    const port = await freePort();
+    const port = await freePort('127.0.0.1');
     const run = await runCli(['--cmd', `node -e "setInterval(() => {}, 1000)" ${DIR}`, '--url', `http://127.0.0.1:${port}/health`, '-n', '10', '--ready-timeout', '1', '--json']);
     expect(run.code).toBe(1);
     expect(oneLine(run)).toEqual([`watchload: the command was not ready after 1 s: GET http://127.0.0.1:${port}/health (last: ECONNREFUSED)`]);
@@ -188,7 +180,7 @@ describe('--attach: a server already running, watched and left running', () => {
 
   it('a URL that refuses connections: exit 1, one line, the server untouched', async () => {
     const server = await startOwnServer();
-    const port = await freePort();
+    const port = await freePort('127.0.0.1');
     const run = await runCli(['--attach', String(server.pid), '--url', `http://127.0.0.1:${port}/`, '-n', '10', '--json']);
     expect(run.code).toBe(1);
     expect(oneLine(run)).toEqual([`watchload: nothing answers at http://127.0.0.1:${port}/ (ECONNREFUSED): is the attached server listening there?`]);
@@ -198,7 +190,7 @@ describe('--attach: a server already running, watched and left running', () => {
 
 describe('signals during a --cmd run', () => {
   it('SIGTERM: exit 143, the command\'s whole tree is stopped', async () => {
-    const port = await freePort();
+    const port = await freePort('127.0.0.1');
     const child = cli(['--cmd', `node ${CLUSTER} ${port} 2`, '--url', `http://127.0.0.1:${port}/`, '-d', '60', '-c', '5', '--no-tui']);
     await waitForOutput(child, (o) => /\] loading .* [1-9]\d* req\/s/.test(o.stderr), 30_000);
     const tree = ours();
@@ -210,7 +202,7 @@ describe('signals during a --cmd run', () => {
   });
 
   it('SIGKILL: no cleanup code runs, yet the tree dies (the group guard), the sh\'s children too', async () => {
-    const port = await freePort();
+    const port = await freePort('127.0.0.1');
     // `; true` keeps sh from exec'ing node: node is then sh's child, which the parent-death
     // signal (set on sh) would not reach.
     const child = cli(['--cmd', `node ${SERVER} ${port}; true`, '--url', `http://127.0.0.1:${port}/`, '-d', '60', '-c', '5', '--no-tui']);

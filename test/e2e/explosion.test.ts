@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ROOT, collect, processesMatching, startCli, survivors } from '../helpers/cli.js';
 import { Tmux } from '../helpers/tmux.js';
+import { freePort } from '../../src/util/ports.js';
 
 // Issue 8 (b): a thread explosion. The server starts 10,000 threads in about 2 s (5,000 a
 // second, each then waiting on an Event) and holds them; watchload is asked for a sample
@@ -36,14 +36,6 @@ afterEach(async () => {
   tmux.killSessions();
   expect(await survivors(processesMatching(DIR))).toEqual([]);
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The server's command: THREADS threads, 5,000 a second, from 2 s after it starts, held. */
 const explosion = (port: number, countFile: string) => `${PYTHON} ${CHURN} ${port} 5000 ${THREADS / 5000} --life-ms 0 --delay-ms 2000 --count-file ${countFile}`;
@@ -91,7 +83,7 @@ const summary = (xs: readonly number[]) => `max ${Math.max(...xs).toFixed(0)} MB
 
 describe('a thread explosion: 10,000 threads', () => {
   it('headless --json: the report shows ~10,000 threads at the peak, the sampler backed off and said so, RSS stayed bounded', async () => {
-    const port = await freePort();
+    const port = await freePort('127.0.0.1');
     const countFile = join(DIR, 'headless.json');
     const child = startCli(['--cmd', explosion(port, countFile), '--url', `http://127.0.0.1:${port}/`, '-d', '20', '-c', '1', '--interval', '100', '--json']);
     const rss = watchRss(() => child.pid ?? null);
@@ -123,7 +115,7 @@ describe('a thread explosion: 10,000 threads', () => {
   }, 90_000);
 
   it('live view under tmux: grouped rows within the screen, the back-off in the header, t and q acted on', async () => {
-    const port = await freePort();
+    const port = await freePort('127.0.0.1');
     const countFile = join(DIR, 'tui.json');
     const [columns, rows] = [120, 40];
     tmux.start('x', columns, rows, `--cmd '${explosion(port, countFile)}' --url http://127.0.0.1:${port}/ -d 60 -c 1 --interval 100`);

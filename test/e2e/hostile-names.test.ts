@@ -1,11 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { displayWidth } from '../../components/text.js';
 import { processesMatching, runCli, survivors } from '../helpers/cli.js';
 import { Tmux } from '../helpers/tmux.js';
+import { freePort } from '../../src/util/ports.js';
 
 // Issue 8: names come from other programs. A Python server names its threads with escape
 // sequences (by writing /proc/self/task/<tid>/comm, 15 bytes at most: proc(5)), its process
@@ -55,14 +55,6 @@ http.server.ThreadingHTTPServer(('127.0.0.1', port), Handler).serve_forever()
 `,
 );
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 const tmux = new Tmux('hostile');
 afterEach(async () => {
   tmux.killSessions();
@@ -86,7 +78,7 @@ const SMUGGLED: ReadonlyArray<readonly [string, string]> = [
 
 describe('hostile names: escape sequences in comm, cmdline, --cmd and --url', () => {
   it('the TUI shows them as text: no title change, no clear, no hyperlink, the layout intact', async () => {
-    const port = await freePort();
+    const port = await freePort('127.0.0.1');
     const raw = join(DIR, 'pane.bytes');
     writeFileSync(raw, '');
     // The shell of the pane makes the escapes (printf), so the arguments hold real ESC bytes.
@@ -133,7 +125,7 @@ describe('hostile names: escape sequences in comm, cmdline, --cmd and --url', ()
   });
 
   it('--json keeps the raw names (escaped as JSON), the recording too, and the HTML report escapes them', async () => {
-    const port = await freePort();
+    const port = await freePort('127.0.0.1');
     const cmd = `python3 ${SERVER} ${port} \x1b[2J\x1b[31marg`;
     const url = `http://127.0.0.1:${port}/\x1b[2Jx`;
     const recording = join(DIR, 'run.ndjson');

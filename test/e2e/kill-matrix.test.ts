@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { collect, isAlive, listeningSockets, processesWithEnv, socketInodes, startCli, type CliRun, type StartedCli } from '../helpers/cli.js';
+import { freePort } from '../../src/util/ports.js';
 
 // Every process watchload starts dies with it, on every exit path: watchload is killed with
 // SIGINT, SIGTERM, SIGHUP and SIGKILL at a random moment of a run (starting, warm, under load,
@@ -97,18 +97,6 @@ afterAll(() => {
   console.log(`kill matrix, seed ${SEED}:\n  ${notes.join('\n  ')}`);
 });
 
-/** A port free on the loopback now: the run's --port, so that its command lines name it. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 interface Seen {
   readonly pid: number;
   readonly starttime: string;
@@ -196,7 +184,7 @@ interface Started {
 /** Starts the built CLI with its own TMPDIR (other runs on the machine use /tmp) and marker. */
 async function start(model: Model, loadArgs: readonly string[], tmp?: string): Promise<Started> {
   const n = ++runs;
-  const port = await freePort();
+  const port = await freePort('127.0.0.1');
   const dir = tmp ?? join(work, `tmp-${n}`);
   if (tmp === undefined) {
     mkdirSync(dir);
