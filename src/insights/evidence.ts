@@ -65,6 +65,16 @@ export interface ClientView {
   readonly ramped: boolean;
 }
 
+/**
+ * How long the requests waited, judged by the mean, not the median. A server that serves one
+ * request at a time need not serve them in order (Node's event loop may answer one connection
+ * again and again while another waits), so the median can sit at 1 × delay while the queue is
+ * real; the mean is in-flight ÷ throughput (Little's law) whatever the order.
+ */
+export function waitedMs(view: ClientView): number {
+  return view.latency.mean ?? view.latency.p50 ?? 0;
+}
+
 /** Several detectors read the same view of one state: summarized once. */
 const views = new WeakMap<SessionState, ClientView | null>();
 

@@ -1,10 +1,10 @@
 import type { SessionState } from '../session/state.js';
-import { clientView, duration, loadSpan, round1, type ClientView } from './evidence.js';
+import { clientView, duration, loadSpan, round1, waitedMs, type ClientView } from './evidence.js';
 import type { Insight } from './types.js';
 
 /** Below this many responses the rates and percentiles say little. */
 const MIN_RESPONSES = 5;
-/** Requests wait when the median takes this many times the upstream delay. */
+/** Requests wait when they take this many times the upstream delay. */
 const WAITING = 1.5;
 
 /** Requests the server works on at once: throughput × the time each needs (Little's law with W = delay). */
@@ -25,7 +25,7 @@ function queuedSinceMs(state: SessionState, boundMs: number, fallbackMs: number)
 
 function oneAtATimeApplies(view: ClientView): boolean {
   const served = servedAtOnce(view);
-  return !view.openLoop && view.connections >= 2 && served >= 0.5 && served <= 1.5 && (view.latency.p50 ?? 0) >= WAITING * view.delayS * 1000;
+  return !view.openLoop && view.connections >= 2 && served >= 0.5 && served <= 1.5 && waitedMs(view) >= WAITING * view.delayS * 1000;
 }
 
 /** one at a time: throughput ≈ 1 / delay while several connections wait. */
@@ -35,14 +35,15 @@ export function oneAtATime(state: SessionState): Insight[] {
   if (!measurable(view) || span === null || !oneAtATimeApplies(view)) return [];
   const served = servedAtOnce(view);
   const p50 = view.latency.p50 ?? 0;
+  const waitMs = waitedMs(view);
   const threads = state.shape.before?.threads ?? null;
   const shape = state.shape.before?.processes === 1 && threads === 1 ? ' (1 process, 1 thread)' : '';
   return [{
     kind: 'one-at-a-time',
     tMs: queuedSinceMs(state, WAITING * view.delayS * 1000, span.startMs),
     pid: state.server?.pid ?? null,
-    text: `one request at a time${shape}: ${round1(view.rps)} req/s × ${view.delayS} s delay ≈ ${round1(served)} in service; the other connections queue: p50 ${duration(p50)} ≈ ${round1(p50 / 1000 / view.delayS)} × delay`,
-    evidence: { rps: round1(view.rps), delayS: view.delayS, servedAtOnce: round1(served), connections: view.connections, p50Ms: Math.round(p50) },
+    text: `one request at a time${shape}: ${round1(view.rps)} req/s × ${view.delayS} s delay ≈ ${round1(served)} in service; the other connections queue: mean ${duration(waitMs)} ≈ ${round1(waitMs / 1000 / view.delayS)} × delay (p50 ${duration(p50)})`,
+    evidence: { rps: round1(view.rps), delayS: view.delayS, servedAtOnce: round1(served), connections: view.connections, meanMs: Math.round(waitMs), p50Ms: Math.round(p50) },
   }];
 }
 
@@ -77,7 +78,7 @@ export function saturation(state: SessionState): Insight[] {
       evidence: { targetRps: round1(view.targetRate), rps: round1(view.rps), p50Ms: Math.round(p50), p99Ms: Math.round(p99), delayS: view.delayS },
     }];
   }
-  if (view.ramped || p50 < WAITING * view.delayS * 1000 || served >= 0.9 * view.connections) return [];
+  if (view.ramped || waitedMs(view) < WAITING * view.delayS * 1000 || served >= 0.9 * view.connections) return [];
   return [{
     kind: 'saturation',
     tMs: queuedSinceMs(state, WAITING * view.delayS * 1000, span.startMs),

@@ -21,7 +21,7 @@ interface Report {
   command: string[];
   url: string;
   server: { pid: number; exit: { expected: boolean } | null };
-  load: { requests: number; ok: number; errors: number; timeouts: number; non2xx: number; resets: number; rps: number; durationS: number; latencyMs: { p50: number } };
+  load: { requests: number; ok: number; errors: number; timeouts: number; non2xx: number; resets: number; rps: number; durationS: number; latencyMs: { p50: number; mean: number } };
   shape: { peak: { threadsPerProcess: Record<string, number> } };
   insights: { kind: string; text: string; evidence: Record<string, number | string | null> }[];
 }
@@ -87,8 +87,8 @@ describe('--db postgres under gunicorn-gevent --workers 1 (the tutorial\'s -n 10
     // Ten pg_sleep(0.5) one after another: 5 s at the very least (the tutorial: 6.67 s), whatever the machine.
     expect(blocking.load.durationS).toBeGreaterThanOrEqual(4.9);
     expect(blocking.load.rps).toBeLessThan(2.1);
-    // Clients wait for the others' queries: a median well above one request's 1 s.
-    expect(blocking.load.latencyMs.p50).toBeGreaterThan(1_500);
+    // Clients wait for the others' queries: on average well above one request's 1 s.
+    expect(blocking.load.latencyMs.mean).toBeGreaterThan(1_500);
     // Said by the insights: the worker's hub waited in libpq's poll(), not in its epoll.
     const frozen = blocking.insights.find((i) => i.kind === 'blocked-loop');
     expect(frozen, blocking.insights.map((i) => i.text).join(' | ')).toBeDefined();
