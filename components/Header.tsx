@@ -11,7 +11,7 @@ import { sanitizeForTerminal } from '../src/util/sanitize.js';
 import { formatClock, formatCount, formatLatencyMs, formatRate, formatSetting } from './format.js';
 import { formatUsage } from '../src/docker/usage.js';
 import { backoffOf, backoffText, formatInterval, type SamplingBackoff } from '../src/proc/pacing.js';
-import type { ContainerInfo, ContainerUsage } from '../src/docker/types.js';
+import { sourceIntervalMs, type ContainerInfo, type ContainerUsage } from '../src/docker/types.js';
 import { fitLine, lineWidth, type Line, type Segment } from './line.js';
 import { TextLine } from './TextLine.js';
 import { displayWidth, truncateMiddle } from './text.js';
@@ -65,7 +65,7 @@ export interface HeaderInfo {
   /** The view is frozen (`f`): the screen shows the state of that moment, the run goes on. */
   readonly frozen: boolean;
   /** --docker: the container the server runs in and its cgroup as last read; null on this host. */
-  readonly container: { readonly info: ContainerInfo; readonly usage: ContainerUsage | null } | null;
+  readonly container: { readonly info: ContainerInfo; readonly usage: ContainerUsage | null; readonly samplingMs: number | null } | null;
   /**
    * The sampler backed off (issue 8): samples cost too much for the interval asked for, so it
    * samples at `intervalMs` instead of `askedMs`. null while it samples as asked.
@@ -175,8 +175,10 @@ export function headerInfo(state: SessionState, view: { readonly frozen?: boolea
     verdict: generatorVerdict(state),
     adjusted: lastAdjustment(state),
     frozen: view.frozen === true,
-    container: state.server?.container ? { info: state.server.container, usage: state.server.containerUsage } : null,
-    sampling: backoffOf(state.snapshot, state.config?.intervalMs),
+    container: state.server?.container
+      ? { info: state.server.container, usage: state.server.containerUsage, samplingMs: state.config ? sourceIntervalMs(state.server.container.sampling, state.config.intervalMs) : null }
+      : null,
+    sampling: backoffOf(state.snapshot, state.config?.intervalMs, state.server?.container?.sampling ?? null),
   };
 }
 
@@ -229,7 +231,9 @@ export function containerLine(container: NonNullable<HeaderInfo['container']>, w
   // CPU quota and memory as the status line and the summary say them.
   const rest = usage === null ? '' : formatUsage({ ...usage, pidsCurrent: null, pidsLimit: null });
   for (const part of rest === '' ? [] : rest.split(' · ')) parts.push([{ text: part }]);
-  parts.push([{ text: info.sampling === 'proc' ? 'threads from /proc' : 'threads from engine top', dim: true }]);
+  // The engine's top samples at 1 s at the fastest: said, so a slower pane is not a surprise.
+  const every = container.samplingMs !== null && info.sampling === 'engine' ? ` every ${formatInterval(container.samplingMs)}` : '';
+  parts.push([{ text: info.sampling === 'proc' ? 'threads from /proc' : `threads from engine top${every}`, dim: true }]);
   parts.push([{ text: info.image, dim: true }]);
   const line: Segment[] = [{ text: 'docker ', color: 'blue', bold: true }, { text: sanitizeForTerminal(info.name) }];
   // The limits first: the image and the source go when the line is short of room.

@@ -40,9 +40,9 @@ import { isNodeProcess, nodeThreadRoles, type ThreadClue } from '../proc/thread-
 import { descendants, type ParentLink } from '../proc/tree.js';
 import type { ProcessSample, Snapshot, ThreadSample } from '../proc/types.js';
 import { engineMessage } from './container.js';
+import { MIN_ENGINE_INTERVAL_MS, sourceIntervalMs } from './types.js';
 
-/** The shortest interval between two engine samples: each one is an API call and a ps fork on the engine's host. */
-export const MIN_ENGINE_INTERVAL_MS = 1000;
+export { MIN_ENGINE_INTERVAL_MS };
 
 /** One row per thread (-L): what a sample needs, comm last (it may hold spaces). */
 export const THREAD_PS_ARGS = '-L -o pid,ppid,lwp,s,psr,cputimes,cuu,etimes,rss,wchan:64,comm';
@@ -424,7 +424,7 @@ function unknownSpecifier(error: unknown): boolean {
  */
 export function startEngineSampler(options: EngineSamplerOptions): SamplerThread {
   const { container } = options;
-  const intervalMs = Math.max(MIN_ENGINE_INTERVAL_MS, options.intervalMs);
+  const intervalMs = sourceIntervalMs('engine', options.intervalMs);
   const nowMs = (): number => performance.timeOrigin + performance.now() - options.sessionStartMs;
   let psArgs = THREAD_PS_ARGS;
   let state = INITIAL_TOP_STATE;

@@ -24,6 +24,17 @@ export interface DockerOptions {
 /** Where a sample of the server's threads comes from. */
 export type SampleSource = 'proc' | 'engine';
 
+/** The shortest interval between two engine samples: each one is an API call and a ps fork on the engine's host. */
+export const MIN_ENGINE_INTERVAL_MS = 1000;
+
+/**
+ * The interval a source samples at when asked for askedMs: the engine's top never faster than
+ * MIN_ENGINE_INTERVAL_MS. That floor is the source's, not a back-off: nothing to warn about.
+ */
+export function sourceIntervalMs(source: SampleSource | null, askedMs: number): number {
+  return source === 'engine' ? Math.max(MIN_ENGINE_INTERVAL_MS, askedMs) : askedMs;
+}
+
 /** The container a run's server runs in: fixed once it has started. */
 export interface ContainerInfo {
   readonly id: string;

@@ -19,6 +19,7 @@
  *   few points per 20 s of load) or than asked, if that is slower.
  */
 
+import { sourceIntervalMs, type SampleSource } from '../docker/types.js';
 import type { Snapshot } from './types.js';
 
 /** Back off when a sample costs more than this share of the interval… */
@@ -73,10 +74,15 @@ export interface SamplingBackoff {
   readonly askedMs: number;
 }
 
-/** The back-off a snapshot says (its targetIntervalMs over the interval asked for); null when none. */
-export function backoffOf(snapshot: Snapshot | null, askedMs: number | null | undefined): SamplingBackoff | null {
+/**
+ * The back-off a snapshot says (its targetIntervalMs over the interval asked for); null when
+ * none. The source's own floor (the engine's top: ≥ 1 s) is what it was asked, not a back-off.
+ */
+export function backoffOf(snapshot: Snapshot | null, askedMs: number | null | undefined, source: SampleSource | null = null): SamplingBackoff | null {
   const intervalMs = snapshot?.targetIntervalMs;
-  return intervalMs === undefined || askedMs == null || intervalMs <= askedMs ? null : { intervalMs, askedMs };
+  if (intervalMs === undefined || askedMs == null) return null;
+  const expectedMs = sourceIntervalMs(source, askedMs);
+  return intervalMs <= expectedMs ? null : { intervalMs, askedMs: expectedMs };
 }
 
 /** `sampling 1.0 s (backed off from 250 ms)`. */

@@ -56,8 +56,8 @@ export interface Snapshot {
   /**
    * The interval the sampler thread samples at from this sample on: the one asked for
    * (--interval), or longer while it backs off because samples cost too much (src/proc/pacing.ts,
-   * issue 8). Absent where no pacing applies (a sampler called directly, the engine's top)
-   * and in recordings made before it.
+   * issue 8); the engine's top says its own (never under its 1 s floor, see sourceIntervalMs).
+   * Absent where no pacing applies (a sampler called directly) and in older recordings.
    */
   readonly targetIntervalMs?: number;
 }

@@ -16,7 +16,7 @@ export function statusLine(state: SessionState): string {
   const usage = state.server?.containerUsage;
   // In a container: the engine's count of its pids against the limit, its CPU and memory.
   // A sampler that backed off (issue 8) says at what interval it samples now.
-  const backoff = backoffOf(state.snapshot, config.intervalMs);
+  const backoff = backoffOf(state.snapshot, config.intervalMs, state.server?.container?.sampling ?? null);
   const tree = (shape ? `${shape.processes} proc ${shape.threads} thr` : 'no sample yet') + (backoff ? `  ${backoffText(backoff)}` : '') + (usage ? `  ${formatUsage(usage)}` : '');
   if (state.load.startedAtMs === null) return `${t} ${state.phase}  ${tree}`;
   const { counts } = state.load;

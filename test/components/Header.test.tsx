@@ -5,6 +5,7 @@ import { Header, containerLine, formatCommand, headerInfo, headerLines, progress
 import { lineWidth } from '../../components/line.js';
 import { activeLoadMs } from '../../src/session/store.js';
 import type { SessionState } from '../../src/session/state.js';
+import { statusLine } from '../../src/report/status-line.js';
 import { BASE_STATE } from './fixtures.js';
 import { frameLines } from './render.js';
 
@@ -105,6 +106,28 @@ describe('Header frames', () => {
       'docker watchload-gunicorn-4242-ab12 · pids 100/100 · cpu ≤1.5 · mem 85.0 MiB/512 MiB · threads from /proc · watchload-models:0123456789ab',
     );
     expect(containerLine(headerInfo(inContainer).container!, 62).map((s) => s.text).join('')).toBe('docker watchload-gunicorn-4242-ab12 · pids 100/100 · cpu ≤1.5');
+  });
+
+  it('through the engine\'s top: its 1 s floor is said on the container\'s line, not warned of as a back-off', () => {
+    const viaEngine = (targetIntervalMs: number): SessionState => ({
+      ...BASE_STATE,
+      snapshot: { ...BASE_STATE.snapshot!, targetIntervalMs },
+      server: {
+        ...BASE_STATE.server!,
+        container: { id: 'f00d'.repeat(16), name: 'watchload-uwsgi-4242-ab12', image: 'watchload-models:0123456789ab', engine: 'ssh://demo@box', sampling: 'engine' },
+        containerUsage: null,
+      },
+    });
+    // --interval 250 asked; the engine's top samples at 1 s: that is the source, not a back-off.
+    const atFloor = viaEngine(1_000);
+    expect(headerInfo(atFloor).sampling).toBeNull();
+    expect(frame(atFloor, 120, 4)[0]).not.toContain('backed off');
+    expect(containerLine(headerInfo(atFloor).container!, 160).map((s) => s.text).join('')).toBe(
+      'docker watchload-uwsgi-4242-ab12 · threads from engine top every 1.0 s · watchload-models:0123456789ab',
+    );
+    expect(statusLine(atFloor)).not.toContain('backed off');
+    // Slower than its floor: that is a back-off, said against the floor.
+    expect(headerInfo(viaEngine(2_000)).sampling).toEqual({ intervalMs: 2_000, askedMs: 1_000 });
   });
 
   it('before the server is up', () => {
