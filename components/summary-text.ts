@@ -10,7 +10,7 @@ import { formatClock, formatCount, formatLatencyMs, formatRate, formatSetting, e
 import { formatCommand } from './Header.js';
 import { formatUsage } from '../src/docker/usage.js';
 import { activeLoadMs, meanTargetRate, rateWindowMs, respawnsOf } from '../src/session/store.js';
-import { lineText, type Line, type Segment } from './line.js';
+import { lineText, wrapLine, type Line, type Segment } from './line.js';
 import { truncateEnd } from './text.js';
 
 /**
@@ -162,8 +162,12 @@ export function summaryLines(state: SessionState): Line[] {
     lines.push([label('server'), { text: `exited on its own (${how})`, color: 'red', bold: true }]);
     for (const l of exited.stderrTail) lines.push([{ text: `  │ ${sanitizeForTerminal(l)}`, dim: true }]);
   }
-  return lines;
+  // Lines past the summary's width go on under their label, rather than be cut mid-word by the
+  // terminal; a command, a URL and the server's own lines stay whole, to be copied.
+  return lines.flatMap((line) => (UNWRAPPED.has(line[0]?.text.trim() ?? '') || !line[0]?.text.startsWith('  ') || line[0].text.startsWith('  │') ? [line] : wrapLine(line, SUMMARY_COLUMNS, label(''))));
 }
+
+const UNWRAPPED = new Set(['command', 'url']);
 
 /**
  * The process events as sentences, oldest first: each exit with the process that replaced it

@@ -2,7 +2,7 @@ import React from 'react';
 import { describe, expect, it } from 'vitest';
 import { render } from 'ink-testing-library';
 import { Summary } from '../../components/Summary.js';
-import { renderSummaryText } from '../../components/summary-text.js';
+import { renderSummaryText, summaryLines } from '../../components/summary-text.js';
 import type { SessionState } from '../../src/session/state.js';
 import { BASE_STATE } from './fixtures.js';
 import { frameLines } from './render.js';
@@ -43,6 +43,35 @@ describe('renderSummaryText', () => {
       '                   workers): prefork',
     ]);
     expect(lines.slice(11).join(' ')).toMatch(/^ +\d+\.\ds +Little's law: 248\.3 req\/s × 201 ms mean latency = 50 in +flight, the 50 connections, kept busy \(100 %\)$/);
+  });
+
+  it('in a container, a line past 80 columns goes on under its label, styles kept; the command stays whole', () => {
+    const inContainer: SessionState = {
+      ...FINISHED,
+      server: {
+        ...FINISHED.server!,
+        command: ['/usr/bin/gunicorn', '--workers', '2', '--threads', '10', '--bind', '127.0.0.1:37059', '--worker-class', 'gthread', 'app:app'],
+        container: { id: 'f00d'.repeat(16), name: 'watchload-gunicorn-14877-8xpg', image: 'watchload-models:823abc6d0f9d', engine: 'unix:///run/docker.sock', sampling: 'engine' },
+        containerUsage: { pidsCurrent: 24, pidsLimit: 24, cpuLimit: null, memoryBytes: 73.2 * 1024 ** 2, memoryLimitBytes: null },
+        containerPidsPeak: 24,
+      },
+    };
+    const text = renderSummaryText(inContainer).split('\n');
+    expect(text.slice(1, 7)).toEqual([
+      '  command   /usr/bin/gunicorn --workers 2 --threads 10 --bind 127.0.0.1:37059 --worker-class gthread app:app',
+      '  url       http://127.0.0.1:41234/',
+      '  container watchload-gunicorn-14877-8xpg · watchload-models:823abc6d0f9d ·',
+      '            pids peak 24/24 (the limit) · mem 73.2 MiB ·',
+      "            threads from the engine's top",
+      '  load      -c 50 · 30 s · delay 200 ms',
+    ]);
+    for (const line of text.slice(2)) expect(line.length).toBeLessThanOrEqual(80);
+    // The limit reached stays red and bold on both sides of the break.
+    const lines = summaryLines(inContainer);
+    const red = (line: (typeof lines)[number]) => line.filter((s) => s.color === 'red' && s.bold === true && s.text.trim() !== '').map((s) => s.text);
+    expect(red(lines[3])).toEqual([' ·']);
+    expect(red(lines[4]).join('')).toBe('pids peak 24/24 (the limit)');
+    expect(lines[4][0]).toMatchObject({ text: ' '.repeat(12), dim: true });
   });
 
   it('includes why the server died and its last stderr lines, sanitized', () => {
