@@ -25,8 +25,11 @@ export function blockedLoop(state: SessionState): Insight[] {
   const found: Insight[] = [];
   for (const track of tracks(state)) {
     const main = track.mainUnderLoad;
-    if (!track.eventLoop || main.samples < MIN_SAMPLES) continue;
+    if (!track.eventLoop || track.sharedEpoll || main.samples < MIN_SAMPLES) continue;
     const away = main.samples - main.running - main.inEventLoop;
+    // Away mostly beside other threads in the same wait: threads serving requests side by side
+    // (uWSGI's --threads, under a load that keeps them all busy), not one loop frozen.
+    if (away > 0 && main.elsewhereWithPeers >= away / 2) continue;
     const [label, times] = Object.entries(main.elsewhere).sort((a, b) => b[1] - a[1])[0] ?? ['', 0];
     const latency = view.delayS > 0 ? `while the mean latency grew to ${duration(meanMs)} for a ${view.delayS} s delay` : `while the mean latency was ${duration(meanMs)}`;
     if (away / main.samples >= AWAY_SHARE) {

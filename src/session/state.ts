@@ -78,8 +78,28 @@ export interface ProcessTrack {
   readonly pooled: readonly (readonly [number, number])[];
   /** Whether its main thread (tid = pid) was ever seen waiting in epoll: it runs an event loop (libuv, gevent's hub). */
   readonly eventLoop: boolean;
-  /** Samples of its main thread while the load ran: running, in its event loop's epoll, elsewhere (by wait label). */
-  readonly mainUnderLoad: { readonly samples: number; readonly running: number; readonly inEventLoop: number; readonly elsewhere: Readonly<Record<string, number>>; readonly firstAwayMs: number | null };
+  /**
+   * Whether another of its threads, one no role names, was ever seen waiting in epoll: its
+   * threads take turns at one epoll (uWSGI's --threads share the accept), so the main thread
+   * serving a request is one of several workers, not a loop frozen. Node's own threads that
+   * wait in epoll (V8's delayed-task runner, worker threads) do not count.
+   */
+  readonly sharedEpoll: boolean;
+  /**
+   * Samples of its main thread while the load ran: running, in its event loop's epoll, elsewhere
+   * (by wait label), and of those elsewhere, how many found another unnamed thread asleep in
+   * the same wait (threads serving requests side by side, as uWSGI's --threads do).
+   */
+  readonly mainUnderLoad: MainThreadUnderLoad;
+}
+
+export interface MainThreadUnderLoad {
+  readonly samples: number;
+  readonly running: number;
+  readonly inEventLoop: number;
+  readonly elsewhere: Readonly<Record<string, number>>;
+  readonly elsewhereWithPeers: number;
+  readonly firstAwayMs: number | null;
 }
 
 /**

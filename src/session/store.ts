@@ -1,10 +1,11 @@
 import type { ProcessSample, Snapshot } from '../proc/types.js';
+import { isNodeProcess } from '../proc/thread-roles.js';
 import { addCounts, ZERO_COUNTS } from '../load/counts.js';
 import { EMPTY_HISTOGRAM, mergeAll, mergeHistograms, valueAtQuantileUs } from '../load/histogram.js';
 import { stageAt, stagesDurationMs } from '../load/schedule.js';
 import type { GeneratorSample, LoadCounts } from '../load/types.js';
 import type { SessionConfig, SessionEvent } from './events.js';
-import type { LoadState, PeakShape, ProcessEvent, ProcessEventLog, ProcessTrack, SessionState, ShapeCount, ThreadChange, TimelinePoint, WindowSlice } from './state.js';
+import type { LoadState, MainThreadUnderLoad, PeakShape, ProcessEvent, ProcessEventLog, ProcessTrack, SessionState, ShapeCount, ThreadChange, TimelinePoint, WindowSlice } from './state.js';
 
 /** How long latency batches stay in the sliding window ("last 5 s" percentiles). */
 export const WINDOW_MS = 5_000;
@@ -208,24 +209,33 @@ function trackProcesses(tracks: SessionState['processes'], snapshot: Snapshot, l
       if (POOL_ROLES.has(t.role)) pooled++;
       if (t.tid === p.pid) main = t;
     }
+    // Node's threads carry inferred roles, and an inference that failed leaves them unnamed:
+    // in a Node process no thread is taken for a peer of the main one.
+    const node = isNodeProcess(p.name, p.cmdline);
+    const peers = node ? [] : p.threads.filter((t) => t.tid !== p.pid && t.role === '' && t.state !== 'R');
+    const peerInEpoll = peers.some((t) => t.waitLabel === 'epoll wait');
     const old = next[key];
     const mainInEpoll = main !== undefined && main.waitLabel === 'epoll wait';
-    let mainUnderLoad = old?.mainUnderLoad ?? { samples: 0, running: 0, inEventLoop: 0, elsewhere: {}, firstAwayMs: null };
+    let mainUnderLoad: MainThreadUnderLoad = old?.mainUnderLoad ?? { samples: 0, running: 0, inEventLoop: 0, elsewhere: {}, elsewhereWithPeers: 0, firstAwayMs: null };
     if (loadRunning && main !== undefined) {
       const running = main.state === 'R';
       const label = running ? '' : main.state === 'D' ? 'disk wait (D)' : main.waitLabel || `state ${main.state}`;
+      const away = !running && !mainInEpoll;
+      const withPeers = away && main.waitLabel !== '' && peers.some((t) => t.waitLabel === main?.waitLabel);
       mainUnderLoad = {
         samples: mainUnderLoad.samples + 1,
         running: mainUnderLoad.running + (running ? 1 : 0),
         inEventLoop: mainUnderLoad.inEventLoop + (mainInEpoll ? 1 : 0),
-        elsewhere: running || mainInEpoll ? mainUnderLoad.elsewhere : { ...mainUnderLoad.elsewhere, [label]: (mainUnderLoad.elsewhere[label] ?? 0) + 1 },
+        elsewhere: away ? { ...mainUnderLoad.elsewhere, [label]: (mainUnderLoad.elsewhere[label] ?? 0) + 1 } : mainUnderLoad.elsewhere,
+        elsewhereWithPeers: mainUnderLoad.elsewhereWithPeers + (withPeers ? 1 : 0),
         firstAwayMs: mainUnderLoad.firstAwayMs ?? (mainInEpoll ? null : snapshot.tMs),
       };
     }
     const threads = appendChange(old?.threads ?? [], snapshot.tMs, p.threads.length);
     const pooledSeries = appendChange(old?.pooled ?? [], snapshot.tMs, pooled);
     const eventLoop = (old?.eventLoop ?? false) || mainInEpoll;
-    if (old && old.alive && old.threads === threads && old.pooled === pooledSeries && old.eventLoop === eventLoop && old.mainUnderLoad === mainUnderLoad) {
+    const sharedEpoll = (old?.sharedEpoll ?? false) || peerInEpoll;
+    if (old && old.alive && old.threads === threads && old.pooled === pooledSeries && old.eventLoop === eventLoop && old.sharedEpoll === sharedEpoll && old.mainUnderLoad === mainUnderLoad) {
       next[key] = { ...old, lastMs: snapshot.tMs };
       continue;
     }
@@ -239,6 +249,7 @@ function trackProcesses(tracks: SessionState['processes'], snapshot: Snapshot, l
       threads,
       pooled: pooledSeries,
       eventLoop,
+      sharedEpoll,
       mainUnderLoad,
     };
   }

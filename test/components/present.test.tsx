@@ -27,7 +27,8 @@ function track(pid: number, steps: Array<[number, number]>, over: Partial<Proces
     threads: steps,
     pooled: [],
     eventLoop: true,
-    mainUnderLoad: { samples: 0, running: 0, inEventLoop: 0, elsewhere: {}, firstAwayMs: null },
+    sharedEpoll: false,
+    mainUnderLoad: { samples: 0, running: 0, inEventLoop: 0, elsewhere: {}, elsewhereWithPeers: 0, firstAwayMs: null },
     ...over,
   };
 }

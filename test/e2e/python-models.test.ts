@@ -199,6 +199,16 @@ describe('uwsgi: --master --workers 2 --threads 10', () => {
     expect(kinds(report)).toContain('flat');
     expect(kinds(report)).not.toContain('on-demand');
   });
+
+  it('saturated (20 connections on 2 x 4 threads): requests queue, and a main thread serving beside its peers is no frozen loop', async () => {
+    // Each worker's main thread is one of its 4 request threads: under this load it sleeps in
+    // its upstream's socket read, not in epoll, like a frozen event loop would. It once was
+    // taken for one (blocked-loop, in about half the runs).
+    const report = await run(['--model', 'uwsgi', '--workers', '2', '--threads', '4', '-c', '20', '-n', '100', '--delay', '0.3', '--interval', '100']);
+    expect(workerThreads(report)).toEqual([4, 4]);
+    expect(kinds(report)).toEqual(expect.arrayContaining(['prefork', 'flat', 'saturation']));
+    expect(kinds(report)).not.toContain('blocked-loop');
+  });
 });
 
 describe('uwsgi-gevent: --workers 2 --gevent 100', () => {

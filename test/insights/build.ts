@@ -13,6 +13,8 @@ export interface ProcSpec {
   readonly pooled?: number;
   /** The main thread: 'R', or the wait label it sleeps in (default 'epoll wait'). */
   readonly main?: string;
+  /** The wait label of the first other thread (default 'futex wait'); the rest wait on a futex. */
+  readonly peer?: string;
   readonly name?: string;
 }
 
@@ -24,7 +26,7 @@ function processSample(spec: ProcSpec): ProcessSample {
   const main = spec.main ?? 'epoll wait';
   const threads: ThreadSample[] = [thread(spec.pid, main === 'R' ? 'R' : 'S', main === 'R' ? '' : main, 'main')];
   const pooled = spec.pooled ?? 0;
-  for (let k = 1; k < spec.threads; k++) threads.push(thread(spec.pid + k, 'S', 'futex wait', k <= pooled ? 'libuv pool' : ''));
+  for (let k = 1; k < spec.threads; k++) threads.push(thread(spec.pid + k, 'S', k === 1 && spec.peer !== undefined ? spec.peer : 'futex wait', k <= pooled ? 'libuv pool' : ''));
   return { pid: spec.pid, ppid: spec.ppid ?? 1, name: spec.name ?? 'server', cmdline: ['server'], rssBytes: 1 << 20, cpuPercent: 0, threads };
 }
 

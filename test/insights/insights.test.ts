@@ -235,6 +235,27 @@ describe('blocked event loop', () => {
     expect(kinds(state)).not.toContain('blocked-loop');
   });
 
+  it('threads taking turns at one epoll (uWSGI --threads): the main thread serving a request is no frozen loop', () => {
+    // Idle, one of a uWSGI worker's 4 threads holds the accept lock in epoll, the others wait
+    // on the lock; under load each reads its upstream (socket/tty wait) and the turn rotates.
+    const rotating = (t: number) => single(4, t < 1_000 ? { main: 'epoll wait' } : t % 1_000 === 0 ? { main: 'socket/tty wait', peer: 'epoll wait' } : { main: 'socket/tty wait', peer: 'futex wait' });
+    expect(kinds(run({ seconds: 6, rps: 25, latencyMs: 734, config: { connections: 20, delayS: 0.3 }, at: rotating }))).not.toContain('blocked-loop');
+    // Saturated, the accept is never waited for: the turn is not seen, but the main thread
+    // reads its upstream beside another thread doing the same.
+    const sideBySide = (t: number) => single(4, t < 1_000 ? { main: 'epoll wait' } : { main: 'socket/tty wait', peer: 'socket/tty wait' });
+    expect(kinds(run({ seconds: 6, rps: 25, latencyMs: 734, config: { connections: 20, delayS: 0.3 }, at: sideBySide }))).not.toContain('blocked-loop');
+    // The same process with no other thread in epoll or in its wait: a loop frozen in a socket read.
+    const frozen = run({ seconds: 6, rps: 25, latencyMs: 734, config: { connections: 20, delayS: 0.3 }, at: (t) => single(4, { main: t < 1_000 ? 'epoll wait' : 'socket/tty wait' }) });
+    expect(only(frozen, 'blocked-loop').evidence).toMatchObject({ wait: 'socket/tty wait' });
+  });
+
+  it('a Node process whose other threads wait unnamed (roles not inferred), in epoll or in its futex, can still be a blocked loop', () => {
+    for (const peer of ['epoll wait', 'futex wait']) {
+      const state = run({ seconds: 6, rps: 3, latencyMs: 650, config: { connections: 2, delayS: 0.25 }, at: (t) => single(7, { name: 'node', main: t < 1_000 ? 'epoll wait' : 'futex wait', peer }) });
+      expect(only(state, 'blocked-loop').evidence).toMatchObject({ wait: 'futex wait' });
+    }
+  });
+
   it('a loop running without pause while latency grew: busy computing', () => {
     const state = run({ seconds: 6, rps: 3, latencyMs: 1_500, config: { connections: 5, delayS: 0.3 }, at: underLoad('R') });
     expect(only(state, 'blocked-loop').text).toContain('was running in 24 of 24 samples under load');
