@@ -205,15 +205,17 @@ function trackProcesses(tracks: SessionState['processes'], snapshot: Snapshot, l
     seen.add(key);
     let pooled = 0;
     let main: ProcessSample['threads'][number] | undefined;
+    // The waits of the main thread's peers: its other threads that no role names, asleep.
+    // Node's threads carry inferred roles, and an inference that failed leaves them unnamed:
+    // in a Node process no thread is taken for a peer of the main one.
+    const peerWaits = new Set<string>();
+    const node = isNodeProcess(p.name, p.cmdline);
     for (const t of p.threads) {
       if (POOL_ROLES.has(t.role)) pooled++;
       if (t.tid === p.pid) main = t;
+      else if (!node && t.role === '' && t.state !== 'R') peerWaits.add(t.waitLabel);
     }
-    // Node's threads carry inferred roles, and an inference that failed leaves them unnamed:
-    // in a Node process no thread is taken for a peer of the main one.
-    const node = isNodeProcess(p.name, p.cmdline);
-    const peers = node ? [] : p.threads.filter((t) => t.tid !== p.pid && t.role === '' && t.state !== 'R');
-    const peerInEpoll = peers.some((t) => t.waitLabel === 'epoll wait');
+    const peerInEpoll = peerWaits.has('epoll wait');
     const old = next[key];
     const mainInEpoll = main !== undefined && main.waitLabel === 'epoll wait';
     let mainUnderLoad: MainThreadUnderLoad = old?.mainUnderLoad ?? { samples: 0, running: 0, inEventLoop: 0, elsewhere: {}, elsewhereWithPeers: 0, firstAwayMs: null };
@@ -221,7 +223,7 @@ function trackProcesses(tracks: SessionState['processes'], snapshot: Snapshot, l
       const running = main.state === 'R';
       const label = running ? '' : main.state === 'D' ? 'disk wait (D)' : main.waitLabel || `state ${main.state}`;
       const away = !running && !mainInEpoll;
-      const withPeers = away && main.waitLabel !== '' && peers.some((t) => t.waitLabel === main?.waitLabel);
+      const withPeers = away && main.waitLabel !== '' && peerWaits.has(main.waitLabel);
       mainUnderLoad = {
         samples: mainUnderLoad.samples + 1,
         running: mainUnderLoad.running + (running ? 1 : 0),
