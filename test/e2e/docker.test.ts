@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OWNER_LABEL } from '../../src/docker/types.js';
 import { ROOT, collect, processesMatching, runCli, startCli, survivors, waitForOutput, type StartedCli } from '../helpers/cli.js';
 import { insight, kinds, type ReportedInsight } from '../helpers/insights.js';
-import { Tmux } from '../helpers/tmux.js';
+import { RATE_ABOVE_ZERO, Tmux } from '../helpers/tmux.js';
 
 // --docker on a real engine (issue 7): DOCKER_HOST names it (.ci/run starts one with
 // scripts/dockerd.sh). The model image is built by `watchload docker build` in beforeAll (a
@@ -166,7 +166,8 @@ describe.skipIf(!needEngine)('--docker on a real engine', () => {
 
   it('the live view in a terminal: the container\'s line in the header, its threads in the pane; q removes it', async () => {
     tmux.start('docker', 120, 40, '--model gunicorn --workers 2 --threads 20 -c 30 -d 60 --delay 0.5 --docker --pids-limit 50 --cpus 1.5', `DOCKER_HOST='${process.env.DOCKER_HOST ?? ''}'`);
-    const live = await tmux.waitFor('docker', (s) => /[1-9]\d* req\/s/.test(s) && /Threads · 3 processes/.test(s), 60_000);
+    // Bounded below the test's own timeout, so a screen that never matches is printed.
+    const live = await tmux.waitFor('docker', (s) => RATE_ABOVE_ZERO.test(s) && /Threads · 3 processes/.test(s), 45_000);
     const lines = live.split('\n');
     expect(lines[0]).toMatch(/^gunicorn · 2 workers · 20 threads · -c 30 · delay 500 ms · http:\/\/127\.0\.0\.1:\d+\/ +loading/);
     expect(lines[1]).toMatch(/^\$ \/usr\/bin\/gunicorn --workers 2 --threads 20 --bind 127\.0\.0\.1:\d+ app:app/);
@@ -182,7 +183,7 @@ describe.skipIf(!needEngine)('--docker on a real engine', () => {
     // The summary's container line goes on under its label past 80 columns.
     expect(after).toMatch(/container +watchload-gunicorn-\d+-[0-9a-z]+ · watchload-models:[0-9a-f]{12} ·\s+pids peak \d+\/50/);
     expect(await containersOf()).toEqual([]);
-  });
+  }, 90_000);
 
   it('SIGTERM mid-run: the container is removed before watchload exits', async () => {
     const child = startCli(['--model', 'gunicorn', '--workers', '2', '--threads', '4', '-c', '8', '-d', '30', '--docker', '--no-tui']);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { childrenOf, runCli, survivors } from '../helpers/cli.js';
-import { Tmux } from '../helpers/tmux.js';
+import { RATE_ABOVE_ZERO, Tmux } from '../helpers/tmux.js';
 
 // Issue 8: the disk fills while recording. A write that fails stops the recording with one
 // warning; the run goes on and ends with its own exit code. /dev/full fails every write with
@@ -115,7 +115,7 @@ describe('--record on a disk that fills', () => {
 
   it('the TUI says so in its footer, goes on, and q quits with exit 0 and the warning', async () => {
     tmux.start('full', 120, 30, '--model single -d 60 -c 5 --delay 0.01 --record /dev/full');
-    const live = await tmux.waitFor('full', (s) => /[1-9]\d* req\/s/.test(s) && s.includes('⚠ recording stopped'), 30_000);
+    const live = await tmux.waitFor('full', (s) => RATE_ABOVE_ZERO.test(s) && s.includes('⚠ recording stopped'), 30_000);
     // watchload, its server and the sampler's helpers, under the pane's shell.
     const started = tree(tmux.panePid('full')).slice(1);
     seen.push(...started);

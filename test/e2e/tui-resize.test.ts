@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { displayWidth } from '../../components/text.js';
 import { childrenOf, survivors } from '../helpers/cli.js';
-import { Tmux } from '../helpers/tmux.js';
+import { RATE_ABOVE_ZERO, Tmux } from '../helpers/tmux.js';
 
 // Issue 8: a terminal resized while the live view runs, or too small for it. Below 60×15 the
 // view says what it needs (components/Dashboard.tsx tooSmallLines); above, it lays itself out
@@ -67,7 +67,7 @@ describe('the TUI on a terminal that is tiny, then resized', () => {
     seen.push(...started);
 
     tmux.resize('r', 120, 40);
-    const large = await tmux.waitFor('r', (s) => /[1-9]\d* req\/s/.test(s) && /Latency +p50 +p90 +p99 +p99\.9 +max/.test(s) && /^q quit · /m.test(s), 20_000);
+    const large = await tmux.waitFor('r', (s) => RATE_ABOVE_ZERO.test(s) && /Latency +p50 +p90 +p99 +p99\.9 +max/.test(s) && /^q quit · /m.test(s), 20_000);
     let lines = linesWithin(large, 120);
     expect(lines[0]).toMatch(/^single · -c 5 · delay 10\.0 ms · http:\/\/127\.0\.0\.1:\d+\/ +loading +0:\d\d$/);
     expect(lines.at(-1)).toMatch(/^q quit · space pause · \? help · /);

@@ -5,6 +5,13 @@ import { join } from 'node:path';
 import { ROOT } from './cli.js';
 
 /**
+ * A rate above zero as the screen says it: `60.0 req/s` (one decimal below 100), `248 req/s`,
+ * `1,234 req/s`; not `0.0 req/s` nor `— req/s`. A steady closed loop runs at exactly
+ * connections / delay, so `60.0` is the usual reading, not a rare one.
+ */
+export const RATE_ABOVE_ZERO = /(?<![\d.,])(?:[1-9][\d,]*(?:\.\d)?|0\.[1-9]) req\/s/;
+
+/**
  * A tmux server of a test file's own (its socket removed by close()): the built CLI runs in a
  * real terminal, send-keys types, capture-pane reads the screen as a user sees it.
  */
