@@ -79,15 +79,21 @@ export function summaryLines(state: SessionState): Line[] {
   ].filter((s): s is string => s !== null);
 
   const lines: Line[] = [];
-  lines.push([
+  // Lines printed as they are, past the width too: the title, and what is there to be copied.
+  const whole = new Set<Line>();
+  const pushWhole = (line: Line) => {
+    whole.add(line);
+    lines.push(line);
+  };
+  pushWhole([
     { text: 'watchload · ', dim: true },
     { text: config?.model ?? '—', bold: true },
     { text: settings.length > 0 ? ` · ${settings.join(' · ')}` : '' },
     { text: ` · ${how} after ${formatClock(state.nowMs)}` },
   ]);
   if (state.server !== null) {
-    lines.push([label('command'), { text: formatCommand(state.server.command) }]);
-    lines.push([label('url'), { text: sanitizeForTerminal(state.server.url) }]);
+    pushWhole([label('command'), { text: formatCommand(state.server.command) }]);
+    pushWhole([label('url'), { text: sanitizeForTerminal(state.server.url) }]);
     if (state.server.container !== null) lines.push([label('container'), ...containerSummary(state.server)]);
   }
   if (config !== null) {
@@ -160,14 +166,12 @@ export function summaryLines(state: SessionState): Line[] {
   if (exited && !exited.expected) {
     const how = exitText(exited);
     lines.push([label('server'), { text: `exited on its own (${how})`, color: 'red', bold: true }]);
-    for (const l of exited.stderrTail) lines.push([{ text: `  │ ${sanitizeForTerminal(l)}`, dim: true }]);
+    for (const l of exited.stderrTail) pushWhole([{ text: `  │ ${sanitizeForTerminal(l)}`, dim: true }]);
   }
-  // Lines past the summary's width go on under their label, rather than be cut mid-word by the
-  // terminal; a command, a URL and the server's own lines stay whole, to be copied.
-  return lines.flatMap((line) => (UNWRAPPED.has(line[0]?.text.trim() ?? '') || !line[0]?.text.startsWith('  ') || line[0].text.startsWith('  │') ? [line] : wrapLine(line, SUMMARY_COLUMNS, label(''))));
+  // The others go on under their label past the summary's width, rather than be cut mid-word
+  // by the terminal.
+  return lines.flatMap((line) => (whole.has(line) ? [line] : wrapLine(line, SUMMARY_COLUMNS, label(''))));
 }
-
-const UNWRAPPED = new Set(['command', 'url']);
 
 /**
  * The process events as sentences, oldest first: each exit with the process that replaced it
